@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "gasp",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gasp", targets: ["GaspCLI"]),
+        .library(name: "CouchDB", targets: ["CouchDB"]),
+        .library(name: "EmbeddedCouch", targets: ["EmbeddedCouch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // No traits: neither swift-configuration nor full Foundation is needed, and naming the
+        // set keeps SwiftPM from rebuilding Hummingbird on every other run.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // JSON values that keep numbers exactly as written, with CouchDB's re-encoding rules.
+        .target(
+            name: "JSON",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: strict
+        ),
+        // The HTTP client for Apache CouchDB and the embedded store. Knows no jobs.
+        .target(
+            name: "CouchDB",
+            dependencies: [
+                "JSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // A single-node CouchDB-compatible server on SQLite.
+        .target(
+            name: "EmbeddedCouch",
+            dependencies: [
+                "JSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The `gasp` command: argument parsing and wiring only.
+        .executableTarget(
+            name: "GaspCLI",
+            dependencies: [
+                "CouchDB",
+                "EmbeddedCouch",
+                "JSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // Shared by the test targets: a store to talk to (in-process or GASP_TEST_COUCHDB_URL).
+        .target(
+            name: "TestSupport",
+            dependencies: ["CouchDB", "EmbeddedCouch", "JSON"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "CouchDBTests", dependencies: ["CouchDB", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EmbeddedCouchTests",
+            dependencies: ["EmbeddedCouch", "CouchDB", "TestSupport"],
+            resources: [.copy("Conformance")],
+            swiftSettings: strict
+        ),
+    ]
+)

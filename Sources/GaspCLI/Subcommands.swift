@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// Every subcommand of `gasp`, in the order `--help` lists them.
+enum GaspSubcommands {
+    static let all: [any ParsableCommand.Type] = [
+        ServeCommand.self,
+        DemoCommand.self,
+    ]
+}
