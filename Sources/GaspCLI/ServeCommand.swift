@@ -41,7 +41,16 @@ struct ServeCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             ))
-        try await group.run()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                let port = try await server.waitUntilListening()
+                // Scripts and tests read this line to learn the port (useful with --port 0).
+                print("gasp serve: listening on http://\(host):\(port) (data in \(data))")
+                fflush(stdout)
+            }
+            try await tasks.waitForAll()
+        }
     }
 }
 

@@ -1,0 +1,87 @@
+import Foundation
+
+/// A `gasp serve` child process on a loopback port, for tests that must kill a real server.
+public final class ServeProcess: @unchecked Sendable {
+    // Mutable state is confined to the test task that owns the process.
+    public let dataDirectory: URL
+    public private(set) var port: Int = 0
+    private var process: Process?
+    private let logFile: URL
+
+    /// A server over `dataDirectory` (not started yet).
+    public init(dataDirectory: URL) {
+        self.dataDirectory = dataDirectory
+        self.logFile = dataDirectory.deletingLastPathComponent()
+            .appendingPathComponent("\(dataDirectory.lastPathComponent)-serve-\(UUID().uuidString).log")
+    }
+
+    /// The server URL with the test admin's credentials.
+    public var adminURL: URL { URL(string: "http://\(testAdminName):\(testAdminPassword)@127.0.0.1:\(port)")! }
+
+    /// Starts the server on a free port and waits (up to `timeout` seconds) until it listens.
+    public func start(timeout: Double = 30) async throws {
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        let process = Process()
+        process.executableURL = try gaspExecutableURL()
+        process.arguments = ["serve", "--data", dataDirectory.path, "--port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["GASP_ADMIN_NAME"] = testAdminName
+        environment["GASP_ADMIN_PASSWORD"] = testAdminPassword
+        process.environment = environment
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+            if let port = Self.listeningPort(in: text) {
+                self.port = port
+                return
+            }
+            guard process.isRunning else {
+                throw TestSupportError("gasp serve exited with \(process.terminationStatus) before listening:\n\(text)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        process.terminate()
+        throw TestSupportError("gasp serve did not report a listening port within \(timeout) s")
+    }
+
+    /// Sends `signal` to the server process.
+    public func kill(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit (up to `timeout` seconds) and returns its status.
+    @discardableResult
+    public func waitForExit(timeout: Double = 30) async throws -> Int32 {
+        guard let process else { return 0 }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            guard Date() < deadline else { throw TestSupportError("gasp serve did not exit within \(timeout) s") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return process.terminationStatus
+    }
+
+    /// What the server printed so far.
+    public var output: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// The port in the server's "listening on http://HOST:PORT" line.
+    static func listeningPort(in text: String) -> Int? {
+        guard let range = text.range(of: "listening on http://") else { return nil }
+        let rest = text[range.upperBound...]
+        guard let colon = rest.firstIndex(of: ":") else { return nil }
+        let digits = rest[rest.index(after: colon)...].prefix { $0.isNumber }
+        return Int(digits)
+    }
+
+    deinit {
+        if let process, process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(at: logFile)
+    }
+}
