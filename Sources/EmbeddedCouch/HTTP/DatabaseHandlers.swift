@@ -20,7 +20,7 @@ extension CouchService {
             break
         }
         guard let store = try await registry.database(name) else { throw CouchHTTPError.databaseMissing }
-        let security = try await store.security()
+        let security = store.security()
         let context = DatabaseContext(store: store, security: security, request: request)
         switch second {
         case "_all_docs": return try await allDocs(context, prefix: nil)
@@ -63,7 +63,7 @@ extension CouchService {
             return Self.json(200, ["ok": true])
         case "GET", "HEAD":
             guard let store = try await registry.database(name) else { throw CouchHTTPError.databaseMissing }
-            let context = DatabaseContext(store: store, security: try await store.security(), request: request)
+            let context = DatabaseContext(store: store, security: store.security(), request: request)
             try context.authorize(.read)
             let info = try await store.info()
             return Self.json(200, [
@@ -81,7 +81,7 @@ extension CouchService {
             ])
         case "POST":
             guard let store = try await registry.database(name) else { throw CouchHTTPError.databaseMissing }
-            let context = DatabaseContext(store: store, security: try await store.security(), request: request)
+            let context = DatabaseContext(store: store, security: store.security(), request: request)
             return try await postDocument(context)
         default:
             throw methodNotAllowed("DELETE,GET,HEAD,POST")

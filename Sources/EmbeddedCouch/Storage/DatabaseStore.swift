@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JSON
+import Synchronization
 
 /// One database: a SQLite file (WAL, `synchronous=FULL`, so an answered write is on disk).
 ///
@@ -17,6 +18,8 @@ final class DatabaseStore: Sendable {
     /// When this database was opened (CouchDB's `instance_start_time` is informative only).
     let instanceStartTime: String
     let pool: DatabasePool
+    /// The `_security` object, read once and kept in memory (every request checks it).
+    private let securityObject: Mutex<JSONValue>
 
     /// The `_security` object a new database gets (CouchDB's `default_security = admin_only`).
     static let defaultSecurity: JSONValue = ["members": ["roles": ["_admin"]], "admins": ["roles": ["_admin"]]]
@@ -32,6 +35,8 @@ final class DatabaseStore: Sendable {
         try pool.write { db in try Self.createSchema(db) }
         let suffix = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'uuid'") } ?? ""
         let current = try pool.read { db in try Self.updateSeq(db) }
+        let securityText = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'security'") }
+        self.securityObject = Mutex(securityText.flatMap { try? JSONParser.parse($0) } ?? [:])
         self.name = name
         self.pool = pool
         self.sequence = UpdateSequence(suffix: suffix)
@@ -86,9 +91,8 @@ final class DatabaseStore: Sendable {
     }
 
     /// The `_security` object.
-    func security() async throws -> JSONValue {
-        let text = try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'security'") }
-        return text.flatMap { try? JSONParser.parse($0) } ?? [:]
+    func security() -> JSONValue {
+        securityObject.withLock { $0 }
     }
 
     /// Replaces the `_security` object.
@@ -97,6 +101,7 @@ final class DatabaseStore: Sendable {
         try await pool.write { db in
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'security'", arguments: [text])
         }
+        securityObject.withLock { $0 = value }
     }
 
     // MARK: Attachment bytes
