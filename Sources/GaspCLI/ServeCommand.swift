@@ -46,8 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
             tasks.addTask {
                 let port = try await server.waitUntilListening()
                 // Scripts and tests read this line to learn the port (useful with --port 0).
-                print("gasp serve: listening on http://\(host):\(port) (data in \(data))")
-                fflush(stdout)
+                let line = "gasp serve: listening on http://\(host):\(port) (data in \(data))\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
             }
             try await tasks.waitForAll()
         }

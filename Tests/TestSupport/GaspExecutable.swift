@@ -26,24 +26,42 @@ public struct ProcessOutput: Sendable {
 }
 
 /// Runs a program to completion, collecting its output (no shell involved).
+///
+/// The blocking reads and the wait happen on a Dispatch queue, never on the Swift concurrency
+/// pool, whose few threads an in-process server under test needs.
 public func runProcess(_ executable: URL, arguments: [String], environment: [String: String]? = nil) async throws -> ProcessOutput {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Read both pipes fully before waiting, so a chatty child never blocks on a full pipe.
-    async let outData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-    async let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-    let (o, e) = await (outData, errData)
-    process.waitUntilExit()
-    return ProcessOutput(
-        status: process.terminationStatus,
-        standardOutput: String(decoding: o, as: UTF8.self),
-        standardError: String(decoding: e, as: UTF8.self))
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            if let environment { process.environment = environment }
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+                return
+            }
+            // Drain stderr on its own thread so a chatty child never blocks on a full pipe.
+            let group = DispatchGroup()
+            nonisolated(unsafe) var errData = Data()
+            group.enter()
+            DispatchQueue.global().async {
+                errData = err.fileHandleForReading.readDataToEndOfFile()
+                group.leave()
+            }
+            let outData = out.fileHandleForReading.readDataToEndOfFile()
+            group.wait()
+            process.waitUntilExit()
+            continuation.resume(returning: ProcessOutput(
+                status: process.terminationStatus,
+                standardOutput: String(decoding: outData, as: UTF8.self),
+                standardError: String(decoding: errData, as: UTF8.self)))
+        }
+    }
 }
