@@ -76,7 +76,11 @@ let package = Package(
         // Shared by the test targets: a store to talk to (in-process or GASP_TEST_COUCHDB_URL).
         .target(
             name: "TestSupport",
-            dependencies: ["CouchDB", "EmbeddedCouch", "JSON"],
+            dependencies: [
+                "CouchDB", "EmbeddedCouch", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

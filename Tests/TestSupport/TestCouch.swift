@@ -1,6 +1,7 @@
 import EmbeddedCouch
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// A CouchDB server for a test to talk to over HTTP.
 ///
@@ -69,23 +70,26 @@ public func withTestCouch<T: Sendable>(
     logger.logLevel = .warning
     let server = try EmbeddedCouchServer(configuration: configuration, logger: logger)
 
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await server.run()
+    let group = ServiceGroup(
+        configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))
+    return try await withThrowingTaskGroup(of: T?.self) { tasks in
+        tasks.addTask {
+            try await group.run()
             return nil
         }
         let port = try await server.waitUntilListening()
         let couch = TestCouch(
             baseURL: URL(string: "http://127.0.0.1:\(port)")!, adminName: testAdminName,
             adminPassword: testAdminPassword, isExternal: false, dataDirectory: directory)
+        let result: Result<T, any Error>
         do {
-            let result = try await body(couch)
-            group.cancelAll()
-            return result
+            result = .success(try await body(couch))
         } catch {
-            group.cancelAll()
-            throw error
+            result = .failure(error)
         }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+        return try result.get()
     }
 }
 
