@@ -85,6 +85,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        // Whole programs: `gasp serve` processes killed and restarted.
+        .testTarget(name: "EndToEndTests", dependencies: ["CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CouchDBTests", dependencies: ["CouchDB", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EmbeddedCouchTests",
