@@ -60,10 +60,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The measurements behind `gasp bench`.
+        .target(
+            name: "Benchmarks",
+            dependencies: ["CouchDB", "JSON"],
+            swiftSettings: strict
+        ),
         // The `gasp` command: argument parsing and wiring only.
         .executableTarget(
             name: "GaspCLI",
             dependencies: [
+                "Benchmarks",
                 "CouchDB",
                 "EmbeddedCouch",
                 "JSON",

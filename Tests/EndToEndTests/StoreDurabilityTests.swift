@@ -72,7 +72,7 @@ struct StoreDurabilityTests {
         let reader = try CouchClient(url: second.adminURL.absoluteString)
         let rows = try await reader.database("durability").allDocs()
         var stored: [String: String] = [:]
-        for row in rows.rows { stored[row.id] = row.value?["rev"]?.stringValue }
+        for row in rows.rows { if let id = row.id { stored[id] = row.rev } }
         let lost = revisions.filter { stored[$0.key] != $0.value }
         #expect(lost.isEmpty, "\(lost.count) acknowledged writes missing after restart, e.g. \(lost.prefix(3))")
         try await reader.shutdown()

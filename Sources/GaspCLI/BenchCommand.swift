@@ -1,0 +1,99 @@
+import ArgumentParser
+import Benchmarks
+import CouchDB
+import EmbeddedCouch
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `gasp bench`: the figures the issues set goals for, measured in one run.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure gasp's speed (use a release build: swift run -c release gasp bench …).",
+        subcommands: [StoreBench.self]
+    )
+}
+
+/// `gasp bench store`.
+struct StoreBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Bulk insert rate, single PUT latency and sequential GETs of the embedded store.",
+        discussion: """
+            Starts an embedded store on a loopback port with its data in a temporary directory.
+            When GASP_TEST_COUCHDB_URL is set (http://admin:admin@127.0.0.1:5984) the same figures
+            are measured on that server in the same run, with the ratio.
+            """
+    )
+
+    @Option(help: "Documents written by the bulk insert.")
+    var documents: Int = 100_000
+
+    @Option(help: "Documents per _bulk_docs request.")
+    var batchSize: Int = 1000
+
+    func run() async throws {
+        #if DEBUG
+        print("note: this is a debug build; figures are only meaningful from `swift run -c release gasp bench store`")
+        #endif
+        let benchmark = StoreBenchmark(documents: documents, batchSize: batchSize)
+        let embedded = try await withBenchStore { url in
+            try await Self.measure(benchmark, url: url, label: "embedded")
+        }
+        var reference: StoreBenchmark.Figures?
+        if let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty {
+            reference = try await Self.measure(benchmark, url: url, label: "GASP_TEST_COUCHDB_URL")
+        }
+        let table = StoreBenchmark.table(
+            embedded: embedded, reference: reference, referenceName: reference == nil ? nil : "couchdb",
+            documents: documents, reads: benchmark.reads)
+        print(table.rendered(), terminator: "")
+    }
+
+    static func measure(_ benchmark: StoreBenchmark, url: String, label: String) async throws -> StoreBenchmark.Figures {
+        let client = try CouchClient(url: url)
+        do {
+            let figures = try await benchmark.run(on: client) { step in
+                FileHandle.standardError.write(Data("[\(label)] \(step)\n".utf8))
+            }
+            try await client.shutdown()
+            return figures
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+}
+
+/// Runs `body` with the URL (admin credentials included) of an embedded store that lives in a
+/// temporary directory for the duration of the call.
+func withBenchStore<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gasp-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let password = UUID().uuidString
+    var configuration = EmbeddedCouchConfiguration(dataDirectory: directory.path)
+    configuration.port = 0
+    configuration.admin = ServerAdmin(name: "bench", password: password)
+    var logger = Logger(label: "gasp.bench.store")
+    logger.logLevel = .warning
+    let server = try EmbeddedCouchServer(configuration: configuration, logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))
+    return try await withThrowingTaskGroup(of: T?.self) { tasks in
+        tasks.addTask {
+            try await group.run()
+            return nil
+        }
+        let port = try await server.waitUntilListening()
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body("http://bench:\(password)@127.0.0.1:\(port)"))
+        } catch {
+            result = .failure(error)
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+        return try result.get()
+    }
+}
