@@ -86,7 +86,6 @@ let package = Package(
             dependencies: [
                 "CouchDB", "EmbeddedCouch", "JSON",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/TestSupport",
             swiftSettings: strict

@@ -4,7 +4,6 @@ import CouchDB
 import EmbeddedCouch
 import Foundation
 import Logging
-import ServiceLifecycle
 
 /// `gasp bench`: the figures the issues set goals for, measured in one run.
 struct BenchCommand: AsyncParsableCommand {
@@ -78,22 +77,7 @@ func withBenchStore<T: Sendable>(_ body: @Sendable (String) async throws -> T) a
     configuration.admin = ServerAdmin(name: "bench", password: password)
     var logger = Logger(label: "gasp.bench.store")
     logger.logLevel = .warning
-    let server = try EmbeddedCouchServer(configuration: configuration, logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))
-    return try await withThrowingTaskGroup(of: T?.self) { tasks in
-        tasks.addTask {
-            try await group.run()
-            return nil
-        }
-        let port = try await server.waitUntilListening()
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body("http://bench:\(password)@127.0.0.1:\(port)"))
-        } catch {
-            result = .failure(error)
-        }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
+    return try await EmbeddedCouchServer.withRunning(configuration: configuration, logger: logger) { port in
+        try await body("http://bench:\(password)@127.0.0.1:\(port)")
     }
 }

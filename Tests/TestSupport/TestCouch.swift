@@ -1,7 +1,6 @@
 import EmbeddedCouch
 import Foundation
 import Logging
-import ServiceLifecycle
 
 /// A CouchDB server for a test to talk to over HTTP.
 ///
@@ -68,28 +67,11 @@ public func withTestCouch<T: Sendable>(
     configuration.admin = ServerAdmin(name: testAdminName, password: testAdminPassword)
     var logger = Logger(label: "gasp.test.embedded-couch")
     logger.logLevel = .warning
-    let server = try EmbeddedCouchServer(configuration: configuration, logger: logger)
-
-    let group = ServiceGroup(
-        configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))
-    return try await withThrowingTaskGroup(of: T?.self) { tasks in
-        tasks.addTask {
-            try await group.run()
-            return nil
-        }
-        let port = try await server.waitUntilListening()
+    return try await EmbeddedCouchServer.withRunning(configuration: configuration, logger: logger) { port in
         let couch = TestCouch(
             baseURL: URL(string: "http://127.0.0.1:\(port)")!, adminName: testAdminName,
             adminPassword: testAdminPassword, isExternal: false, dataDirectory: directory)
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(couch))
-        } catch {
-            result = .failure(error)
-        }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
+        return try await body(couch)
     }
 }
 
