@@ -164,7 +164,7 @@ extension CouchDatabase {
                 sequence: UpdateSequence(seq), id: id,
                 revs: item["changes"]?.arrayValue?.compactMap { $0["rev"]?.stringValue } ?? [],
                 deleted: item["deleted"]?.boolValue ?? false,
-                doc: item["doc"].flatMap { $0.isNull ? nil : $0 }))
+                doc: item["doc"].nonNull))
         }
         return ChangesBatch(results: changes, lastSequence: UpdateSequence(last), pending: body["pending"]?.intValue)
     }

@@ -139,7 +139,7 @@ extension CouchDatabase {
                 AllDocsRow(
                     id: row["id"]?.stringValue, key: row["key"]?.stringValue ?? "",
                     rev: row["value"]?["rev"]?.stringValue, deleted: row["value"]?["deleted"]?.boolValue ?? false,
-                    doc: row["doc"].flatMap { $0.isNull ? nil : $0 }, error: row["error"]?.stringValue)
+                    doc: row["doc"].nonNull, error: row["error"]?.stringValue)
             },
             updateSequence: body["update_seq"].map(UpdateSequence.init))
     }

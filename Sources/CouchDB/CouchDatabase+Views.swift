@@ -167,7 +167,7 @@ extension CouchDatabase {
             rows: rows.map { row in
                 ViewRow(
                     id: row["id"]?.stringValue, key: row["key"] ?? .null, value: row["value"] ?? .null,
-                    doc: row["doc"].flatMap { $0.isNull ? nil : $0 }, error: row["error"]?.stringValue)
+                    doc: row["doc"].nonNull, error: row["error"]?.stringValue)
             },
             updateSequence: body["update_seq"].map(UpdateSequence.init))
     }

@@ -85,3 +85,14 @@ public struct CouchResponse: Sendable {
         return string
     }
 }
+
+extension Optional where Wrapped == JSONValue {
+    /// The value unless it is missing or JSON `null` (CouchDB writes `"doc": null` for deleted
+    /// documents).
+    var nonNull: JSONValue? {
+        switch self {
+        case .none, .some(.null): return .none
+        case .some(let value): return value
+        }
+    }
+}
