@@ -87,11 +87,19 @@ struct DemoCommand: AsyncParsableCommand {
         let first = try await database.put(["_id": "lease:demo", "_rev": .string(lease.rev), "type": "lease", "holder": "site-a", "epoch": 1])
         say("4. Two sites raced for lease:demo with the revision they had both read (\(lease.rev)):")
         say("     site-a wrote epoch 1 and won: \(first.rev)")
+        let late: Result<WriteResult, CouchError>
         do {
-            _ = try await database.put(["_id": "lease:demo", "_rev": .string(lease.rev), "type": "lease", "holder": "site-b", "epoch": 1])
-            say("     site-b ALSO won, which must never happen")
-        } catch let error as CouchError where error.code == .conflict {
+            late = .success(try await database.put(["_id": "lease:demo", "_rev": .string(lease.rev), "type": "lease", "holder": "site-b", "epoch": 1]))
+        } catch {
+            late = .failure(error)
+        }
+        switch late {
+        case .failure(let error) where error.code == .conflict:
             say("     site-b was refused with 409 conflict: exactly one writer wins. gasp's lease rests on this.")
+        case .failure(let error):
+            throw error
+        case .success:
+            throw ValidationError("site-b's write with a stale revision succeeded; the store is broken")
         }
     }
 }
