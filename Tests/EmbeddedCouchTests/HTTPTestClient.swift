@@ -1,0 +1,40 @@
+import AsyncHTTPClient
+import Foundation
+import JSON
+import NIOCore
+import NIOHTTP1
+import TestSupport
+
+/// A minimal HTTP client for talking to a ``TestCouch`` as the server admin.
+struct HTTPTestClient: Sendable {
+    let couch: TestCouch
+
+    struct Reply: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+        var json: JSONValue? { try? JSONParser.parse(body) }
+    }
+
+    func send(
+        _ method: HTTPMethod, _ path: String, json: JSONValue? = nil, raw: [UInt8]? = nil,
+        headers: [(String, String)] = [], admin: Bool = true
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: couch.baseURL.absoluteString + path)
+        request.method = method
+        if admin {
+            let token = Data("\(couch.adminName):\(couch.adminPassword)".utf8).base64EncodedString()
+            request.headers.add(name: "Authorization", value: "Basic \(token)")
+        }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: json.serializedBytes()))
+        } else if let raw {
+            request.body = .bytes(ByteBuffer(bytes: raw))
+        }
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Array(body.readableBytesView))
+    }
+}
