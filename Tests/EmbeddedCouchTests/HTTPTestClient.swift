@@ -7,7 +7,19 @@ import TestSupport
 
 /// A minimal HTTP client for talking to a ``TestCouch`` as the server admin.
 struct HTTPTestClient: Sendable {
-    let couch: TestCouch
+    let baseURL: String
+    let adminName: String
+    let adminPassword: String
+
+    init(couch: TestCouch) {
+        self.init(baseURL: couch.baseURL.absoluteString, adminName: couch.adminName, adminPassword: couch.adminPassword)
+    }
+
+    init(baseURL: String, adminName: String, adminPassword: String) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.adminName = adminName
+        self.adminPassword = adminPassword
+    }
 
     struct Reply: Sendable {
         var status: Int
@@ -20,10 +32,10 @@ struct HTTPTestClient: Sendable {
         _ method: HTTPMethod, _ path: String, json: JSONValue? = nil, raw: [UInt8]? = nil,
         headers: [(String, String)] = [], admin: Bool = true
     ) async throws -> Reply {
-        var request = HTTPClientRequest(url: couch.baseURL.absoluteString + path)
+        var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if admin {
-            let token = Data("\(couch.adminName):\(couch.adminPassword)".utf8).base64EncodedString()
+            let token = Data("\(adminName):\(adminPassword)".utf8).base64EncodedString()
             request.headers.add(name: "Authorization", value: "Basic \(token)")
         }
         if let json {

@@ -14,7 +14,10 @@ extension CouchService {
         var design = false
         for doc in docs {
             var value = doc
-            if context.store.name == "_users" { value = try UsersDatabaseRules.prepare(newDoc: value, oldDoc: nil, user: request.user) }
+            if context.store.name == "_users" {
+                let old = try await doc["_id"]?.stringValue.asyncMap { try await Self.currentDocument(context.store, id: $0) } ?? nil
+                value = try UsersDatabaseRules.prepare(newDoc: value, oldDoc: old, user: request.user)
+            }
             var edit = try DocumentEdit.parse(value, id: nil)
             if edit.id.isEmpty { edit.id = Self.newUUID() }
             try DocumentID.validate(edit.id)
