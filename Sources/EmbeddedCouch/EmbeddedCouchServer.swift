@@ -1,0 +1,130 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// The server admin, set at start (never from argv).
+public struct ServerAdmin: Sendable, Equatable {
+    public var name: String
+    public var password: String
+
+    public init(name: String, password: String) {
+        self.name = name
+        self.password = password
+    }
+}
+
+/// How an ``EmbeddedCouchServer`` runs.
+public struct EmbeddedCouchConfiguration: Sendable {
+    /// Directory holding one SQLite file per database (created if missing).
+    public var dataDirectory: String
+    /// Address to listen on.
+    public var host: String = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one (see ``EmbeddedCouchServer/waitUntilListening()``).
+    public var port: Int = 5984
+    /// The server admin; nil runs without one.
+    public var admin: ServerAdmin? = nil
+    /// The largest document body accepted (CouchDB's `max_document_size`); larger is 413.
+    public var maxDocumentBytes: Int = 8_000_000
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+}
+
+/// A single-node server speaking Apache CouchDB 3.4's HTTP API, storing in SQLite.
+public final class EmbeddedCouchServer: Service, Sendable {
+    private let configuration: EmbeddedCouchConfiguration
+    private let logger: Logger
+    private let service: CouchService
+    private let listening = ListeningSignal()
+
+    /// Opens (creating if needed) the data directory, `_users` and `_replicator`.
+    public init(configuration: EmbeddedCouchConfiguration, logger: Logger) throws {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        self.configuration = configuration
+        self.logger = logger
+        self.service = try CouchService(configuration: configuration, logger: logger)
+    }
+
+    /// Serves until cancelled or a graceful shutdown.
+    public func run() async throws {
+        try await service.registry.createSystemDatabases()
+        let app = Application(
+            responder: CouchResponder(service: service),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { [listening] channel in
+                listening.succeed(port: channel.localAddress?.port ?? 0)
+            },
+            logger: logger
+        )
+        do {
+            try await app.runService(gracefulShutdownSignals: [])
+        } catch {
+            fail("the server stopped: \(error)")
+            throw error
+        }
+        fail("the server stopped")
+    }
+
+    /// The bound port, once the server listens.
+    public func waitUntilListening() async throws -> Int {
+        try await listening.wait()
+    }
+
+    private func fail(_ message: String) {
+        listening.fail(message)
+    }
+}
+
+/// Tells waiters the bound port once the server listens (or why it never will).
+private final class ListeningSignal: Sendable {
+    private struct State {
+        var port: Int?
+        var failure: String?
+        var waiters: [CheckedContinuation<Int, any Error>] = []
+    }
+
+    private let state = Mutex<State>(State())
+
+    func succeed(port: Int) {
+        let waiters = state.withLock { state in
+            state.port = port
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    func fail(_ message: String) {
+        let waiters = state.withLock { state in
+            if state.port == nil { state.failure = message }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(throwing: EmbeddedCouchError(message: message)) }
+    }
+
+    func wait() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            state.withLock { state in
+                if let port = state.port {
+                    continuation.resume(returning: port)
+                } else if let failure = state.failure {
+                    continuation.resume(throwing: EmbeddedCouchError(message: failure))
+                } else {
+                    state.waiters.append(continuation)
+                }
+            }
+        }
+    }
+}
+
+/// A failure of the embedded server itself (not a CouchDB error answered to a client).
+public struct EmbeddedCouchError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,52 @@
+import JSON
+
+/// `/{db}/_bulk_docs`: many writes in one transaction, one result per document.
+extension CouchService {
+    func bulkDocs(_ context: DatabaseContext) async throws -> CouchResponse {
+        let request = context.request
+        try request.requireJSONContentType()
+        guard case .object(let body) = try request.jsonBody() else { throw CouchHTTPError.badRequest("Request body must be a JSON object") }
+        guard let docsValue = body["docs"] else { throw CouchHTTPError.badRequest("POST body must include `docs` parameter.") }
+        guard let docs = docsValue.arrayValue else { throw CouchHTTPError.badRequest("`docs` parameter must be an array.") }
+        let newEdits = body["new_edits"]?.boolValue ?? (request.query["new_edits"] != "false")
+        var edits: [DocumentEdit] = []
+        edits.reserveCapacity(docs.count)
+        var design = false
+        for doc in docs {
+            var value = doc
+            if context.store.name == "_users" {
+                let old = try await doc["_id"]?.stringValue.asyncMap { try await Self.currentDocument(context.store, id: $0) } ?? nil
+                value = try UsersDatabaseRules.prepare(newDoc: value, oldDoc: old, user: request.user, security: context.security)
+            }
+            var edit = try DocumentEdit.parse(value, id: nil)
+            if edit.id.isEmpty { edit.id = Self.newUUID() }
+            try DocumentID.validate(edit.id)
+            if edit.body.count > maxDocumentBytes {
+                throw CouchHTTPError(status: 413, error: "document_too_large", reason: edit.id)
+            }
+            if edit.id.hasPrefix("_design/") {
+                design = true
+                try Self.checkDesignDocument(value)
+            }
+            edits.append(edit)
+        }
+        try context.authorize(design ? .designWrite : .write)
+        if body["all_or_nothing"]?.boolValue == true {
+            return Self.json(417, .array(edits.map { edit in
+                ["id": .string(edit.id), "rev": .string(edit.rev.map { "\($0)" } ?? "0-"), "error": "not_implemented", "reason": "all_or_nothing is not supported"]
+            }))
+        }
+        let results = try await context.store.write(edits, newEdits: newEdits, context: context.validation)
+        var out: [JSONValue] = []
+        out.reserveCapacity(results.count)
+        for (edit, result) in zip(edits, results) {
+            switch result {
+            case .success(let rev):
+                if newEdits { out.append(["ok": true, "id": .string(edit.id), "rev": .string(rev.description)]) }
+            case .failure(let error):
+                out.append(["id": .string(edit.id), "error": .string(error.error), "reason": .string(error.reason)])
+            }
+        }
+        return Self.json(201, .array(out))
+    }
+}
