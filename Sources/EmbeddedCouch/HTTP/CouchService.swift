@@ -61,11 +61,10 @@ struct CouchService: Sendable {
         }
     }
 
-    /// Server-admin-only endpoints: 401 for anonymous, 403 for other users.
+    /// Server-admin-only endpoints: 401 "You are not a server admin." for anyone else, named or not
+    /// (recorded in security_members).
     func requireServerAdmin(_ user: UserContext) throws(CouchHTTPError) {
-        if user.isServerAdmin { return }
-        if user.name == nil { throw .unauthorized("You are not a server admin.") }
-        throw .forbidden("You are not a server admin.")
+        if let error = SecurityPolicy.requireServerAdmin(user) { throw error }
     }
 
     /// A JSON response.
