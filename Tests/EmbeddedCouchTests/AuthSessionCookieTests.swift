@@ -1,4 +1,5 @@
 @testable import EmbeddedCouch
+import Crypto
 import Testing
 
 @Suite("Auth: AuthSession cookies")
@@ -70,5 +71,19 @@ struct AuthSessionCookieTests {
         #expect(SessionCookie.value(inCookieHeader: "AuthSession=") == nil)
         #expect(SessionCookie.value(inCookieHeader: "other=1") == nil)
         #expect(SessionCookie.value(inCookieHeader: nil) == nil)
+    }
+}
+
+extension AuthSessionCookieTests {
+    @Test("older SHA-1 cookies still verify")
+    func sha1Cookie() throws {
+        let data = Array("alice:3E8".utf8)
+        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: data, using: SymmetricKey(data: key))
+        let value = Base64.encodeURL(data + [UInt8(ascii: ":")] + Array(mac))
+        let contents = try #require(SessionCookie.decode(value))
+        #expect(SessionCookie.verify(contents, key: key, now: 1001, lifetime: 600) == 599)
+        var truncated = contents
+        truncated.mac.removeLast()
+        #expect(SessionCookie.verify(truncated, key: key, now: 1001, lifetime: 600) == nil)
     }
 }

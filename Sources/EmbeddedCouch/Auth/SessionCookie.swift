@@ -49,11 +49,14 @@ enum SessionCookie {
         guard let issued = Int64(contents.timeText, radix: 16), now < issued + lifetime else { return nil }
         let data = Array("\(contents.user):\(contents.timeText)".utf8)
         let symmetricKey = SymmetricKey(data: key)
-        let sha256 = Array(HMAC<SHA256>.authenticationCode(for: data, using: symmetricKey))
-        let sha1 = Array(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: symmetricKey))
-        let matches = PasswordHash.constantTimeEquals(sha256, contents.mac)
-            || PasswordHash.constantTimeEquals(sha1, contents.mac)
-        return matches ? issued + lifetime - now : nil
+        // The MAC's length says which hash made it (32 bytes SHA-256, 20 bytes SHA-1).
+        let expected: [UInt8]
+        switch contents.mac.count {
+        case SHA256.byteCount: expected = Array(HMAC<SHA256>.authenticationCode(for: data, using: symmetricKey))
+        case Insecure.SHA1.byteCount: expected = Array(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: symmetricKey))
+        default: return nil
+        }
+        return PasswordHash.constantTimeEquals(expected, contents.mac) ? issued + lifetime - now : nil
     }
 
     /// The `Set-Cookie` header value for `value` (empty to clear the cookie), with the
