@@ -92,6 +92,11 @@ struct AuthenticatorTests {
         #expect(AuthFixture.json(anonymous) == [
             "ok": true, "userCtx": ["name": nil, "roles": []], "info": ["authentication_handlers": ["cookie", "default"]],
         ])
+        let forced = await auth.handleSession(method: "GET", request: AuthFixture.request(), contentType: nil, body: [], requireLogin: true)
+        #expect(forced.status == 401 && AuthFixture.json(forced) == CouchHTTPError.unauthorized("Please login.").body)
+        let forcedAdmin = await auth.handleSession(
+            method: "GET", request: AuthFixture.request(basic: ("admin", "admin")), contentType: nil, body: [], requireLogin: true)
+        #expect(forcedAdmin.status == 200)
         let bad = await auth.handleSession(method: "GET", request: AuthFixture.request(basic: ("nobody", "x")), contentType: nil, body: [])
         #expect(bad.status == 401 && AuthFixture.json(bad) == Authenticator.incorrectCredentials.body)
     }

@@ -4,8 +4,11 @@ extension Authenticator {
     /// `/_session`: GET (and HEAD) describe the request's user, POST logs in with a form or JSON
     /// body and sets an AuthSession cookie, DELETE clears the cookie on the client. Other
     /// methods are 405 with `Allow`. The request is authenticated first, as every CouchDB
-    /// request is, so bad credentials end it before the handler runs.
-    func handleSession(method: String, request: AuthRequest, contentType: String?, body: [UInt8]) async -> CouchResponse {
+    /// request is, so bad credentials end it before the handler runs. `requireLogin` is
+    /// `?basic=true`: an anonymous GET is then 401 "Please login.".
+    func handleSession(
+        method: String, request: AuthRequest, contentType: String?, body: [UInt8], requireLogin: Bool = false
+    ) async -> CouchResponse {
         let authentication: Authentication
         switch await authenticate(request) {
         case .failure(let error): return CouchResponse(error)
@@ -13,6 +16,9 @@ extension Authenticator {
         }
         switch method {
         case "GET", "HEAD":
+            if requireLogin && authentication.user.name == nil {
+                return CouchResponse(.unauthorized("Please login."))
+            }
             return sessionInfo(authentication)
         case "POST":
             do {

@@ -27,7 +27,9 @@ struct CouchService: Sendable {
         let authRequest = AuthRequest(authorization: headers["authorization"], cookie: headers["cookie"], clientAddress: clientAddress)
         let path = RequestPath(rawPath: rawPath)
         if path.segments.first == "_session" && path.segments.count == 1 {
-            return await authenticator.handleSession(method: method, request: authRequest, contentType: headers["content-type"], body: body)
+            return await authenticator.handleSession(
+                method: method, request: authRequest, contentType: headers["content-type"], body: body,
+                requireLogin: QueryParameters(rawQuery: rawQuery)["basic"] == "true")
         }
         let authentication: Authentication
         switch await authenticator.authenticate(authRequest) {

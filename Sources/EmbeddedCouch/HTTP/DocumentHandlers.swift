@@ -202,6 +202,12 @@ extension CouchService {
         if record.deleted { throw CouchHTTPError.notFound("deleted") }
         let etagRev = try Self.ifMatchRevision(request)
         guard let rev = queryRev ?? etagRev else { throw CouchHTTPError.conflict() }
+        if context.store.name == "_users" {
+            // Only admins and the user themself may delete a user document.
+            let old = try await Self.currentDocument(context.store, id: id)
+            _ = try UsersDatabaseRules.prepare(
+                newDoc: ["_id": .string(id), "_deleted": true], oldDoc: old, user: request.user, security: context.security)
+        }
         let edit = DocumentEdit(id: id, rev: rev, revisions: nil, deleted: true, body: Array("{}".utf8), attachments: nil)
         let newRev = try await writeOne(context, edit, newEdits: true)
         return Self.json(200, ["ok": true, "id": .string(id), "rev": .string(newRev.description)], headers: [("ETag", "\"\(newRev)\"")])
