@@ -217,9 +217,6 @@ extension CouchService {
     /// documents pass through ``UsersDatabaseRules``).
     func parseEdit(_ context: DatabaseContext, id: String?) async throws -> DocumentEdit {
         let request = context.request
-        if request.body.count > maxDocumentBytes {
-            throw CouchHTTPError(status: 413, error: "document_too_large", reason: id ?? "")
-        }
         var value = try request.jsonBody()
         if context.store.name == "_users" {
             let userID = id ?? value["_id"]?.stringValue
@@ -232,6 +229,10 @@ extension CouchService {
             value = try UsersDatabaseRules.prepare(newDoc: value, oldDoc: old, user: request.user, security: context.security)
         }
         let edit = try DocumentEdit.parse(value, id: id)
+        // CouchDB's max_document_size applies to the JSON body without inline attachments.
+        if edit.body.count > maxDocumentBytes {
+            throw CouchHTTPError(status: 413, error: "document_too_large", reason: edit.id)
+        }
         if edit.id.hasPrefix("_design/") { try Self.checkDesignDocument(value) }
         return edit
     }
