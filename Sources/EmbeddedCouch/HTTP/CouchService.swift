@@ -16,7 +16,7 @@ struct CouchService: Sendable {
         let secret = try CookieSecret.load(dataDirectory: configuration.dataDirectory)
         authenticator = Authenticator(admin: configuration.admin, secret: secret, users: StoreUserDirectory(registry: registry))
         maxDocumentBytes = configuration.maxDocumentBytes
-        serverUUID = secret.prefix(16).map { String(format: "%02x", $0) }.joined()
+        serverUUID = try ServerIdentity.uuid(dataDirectory: configuration.dataDirectory)
         self.logger = logger
     }
 
@@ -27,23 +27,30 @@ struct CouchService: Sendable {
         let authRequest = AuthRequest(authorization: headers["authorization"], cookie: headers["cookie"], clientAddress: clientAddress)
         let path = RequestPath(rawPath: rawPath)
         if path.segments.first == "_session" && path.segments.count == 1 {
-            return await authenticator.handleSession(method: method, request: authRequest, contentType: headers["content-type"], body: body)
+            return await authenticator.handleSession(
+                method: method, request: authRequest, contentType: headers["content-type"], body: body,
+                requireLogin: QueryParameters(rawQuery: rawQuery)["basic"] == "true")
         }
-        let user: UserContext
+        let authentication: Authentication
         switch await authenticator.authenticate(authRequest) {
         case .failure(let error): return CouchResponse(error)
-        case .success(let authentication): user = authentication.user
+        case .success(let value): authentication = value
         }
         let request = CouchRequest(
-            method: method, path: path, query: QueryParameters(rawQuery: rawQuery), headers: headers, body: body, user: user, origin: origin)
+            method: method, path: path, query: QueryParameters(rawQuery: rawQuery), headers: headers, body: body,
+            user: authentication.user, origin: origin)
+        var response: CouchResponse
         do {
-            return try await route(request)
+            response = try await route(request)
         } catch let error as CouchHTTPError {
-            return CouchResponse(error)
+            response = CouchResponse(error)
         } catch {
             logger.error("request failed", metadata: ["method": "\(method)", "path": "\(rawPath)", "error": "\(error)"])
-            return CouchResponse(CouchHTTPError(status: 500, error: "unknown_error", reason: "\(error)"))
+            response = CouchResponse(CouchHTTPError(status: 500, error: "unknown_error", reason: "\(error)"))
         }
+        // An AuthSession cookie past a tenth of its life is re-issued, as CouchDB does.
+        if let cookie = authentication.setCookie { response.headers.append(("Set-Cookie", cookie)) }
+        return response
     }
 
     private func route(_ request: CouchRequest) async throws -> CouchResponse {
@@ -56,11 +63,10 @@ struct CouchService: Sendable {
         }
     }
 
-    /// Server-admin-only endpoints: 401 for anonymous, 403 for other users.
+    /// Server-admin-only endpoints: 401 "You are not a server admin." for anyone else, named or not
+    /// (recorded in security_members).
     func requireServerAdmin(_ user: UserContext) throws(CouchHTTPError) {
-        if user.isServerAdmin { return }
-        if user.name == nil { throw .unauthorized("You are not a server admin.") }
-        throw .forbidden("You are not a server admin.")
+        if let error = SecurityPolicy.requireServerAdmin(user) { throw error }
     }
 
     /// A JSON response.

@@ -92,29 +92,12 @@ extension CouchService {
         if context.request.method == "PUT" {
             try context.authorize(.admin)
             let value = try context.request.jsonBody()
-            guard Self.isValidSecurityObject(value) else {
-                throw CouchHTTPError(status: 500, error: "error", reason: "no_majority")
-            }
+            if let error = SecurityPolicy.validateSecurityObject(value) { throw error }
             try await context.store.setSecurity(value)
             return Self.json(200, ["ok": true])
         }
         try context.authorize(.read)
         return Self.json(200, context.security)
-    }
-
-    /// CouchDB's check of a security object: an object whose `admins`/`members` are objects
-    /// with `names`/`roles` lists of strings.
-    static func isValidSecurityObject(_ value: JSONValue) -> Bool {
-        guard case .object(let members) = value else { return false }
-        for section in ["admins", "members"] {
-            guard let part = members[section] else { continue }
-            guard case .object(let fields) = part else { return false }
-            for key in ["names", "roles"] {
-                guard let list = fields[key] else { continue }
-                guard let array = list.arrayValue, array.allSatisfy({ $0.stringValue != nil }) else { return false }
-            }
-        }
-        return true
     }
 
     private func purge(_ context: DatabaseContext) async throws -> CouchResponse {
