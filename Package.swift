@@ -60,6 +60,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Installs the repository's Views/ design documents into databases.
+        .target(
+            name: "Bootstrap",
+            dependencies: ["CouchDB", "JSON"],
+            swiftSettings: strict
+        ),
         // The measurements behind `gasp bench`.
         .target(
             name: "Benchmarks",
@@ -71,6 +77,7 @@ let package = Package(
             name: "GaspCLI",
             dependencies: [
                 "Benchmarks",
+                "Bootstrap",
                 "CouchDB",
                 "EmbeddedCouch",
                 "JSON",
@@ -91,6 +98,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "BootstrapTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         // Whole programs: `gasp serve` processes killed and restarted.
         .testTarget(name: "EndToEndTests", dependencies: ["CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CouchDBTests", dependencies: ["CouchDB", "TestSupport"], swiftSettings: strict),

@@ -4,6 +4,7 @@ import ArgumentParser
 enum GaspSubcommands {
     static let all: [any ParsableCommand.Type] = [
         ServeCommand.self,
+        BootstrapCommand.self,
         DemoCommand.self,
         BenchCommand.self,
     ]

@@ -1,0 +1,189 @@
+import Bootstrap
+import CouchDB
+import Foundation
+import JSON
+import Testing
+import TestSupport
+
+/// A scratch `Views/` directory for one test.
+struct ScratchViews {
+    let root: URL
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("gasp-views-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    func write(_ path: String, _ text: String) throws {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    func remove(_ path: String) throws {
+        try FileManager.default.removeItem(at: root.appendingPathComponent(path))
+    }
+
+    /// Two design documents: `one` with a map and a reduce view, `rules` with a validate function.
+    func writeSample() throws {
+        try write("one/views/by_type/map.js", "function (doc) {\n  // Documents by type.\n  emit(doc.type, null);\n}\n")
+        try write("one/views/count/map.js", "function (doc) { emit(doc.type, 1); }")
+        try write("one/views/count/reduce.js", "_count\n")
+        try write("rules/validate_doc_update.js", "function (newDoc, oldDoc, userCtx, secObj) { }")
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: root) }
+}
+
+@Suite("gasp bootstrap")
+struct BootstrapTests {
+    @Test("the repository's own Views/ loads, with a validate function and reduce views")
+    func repositoryViews() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Views").standardized
+        let documents = try DesignDocumentSource.load(from: repository)
+        let names = documents.map(\.name)
+        #expect(names == ["data", "gasp", "passes", "queues", "runs", "sites"])
+        #expect(documents.first { $0.name == "gasp" }?.validateDocUpdate?.contains("lower than current epoch") == true)
+        let passes = try #require(documents.first { $0.name == "passes" })
+        #expect(passes.views.first { $0.name == "by_status_module" }?.view.reduce == "_count")
+    }
+
+    @Test("a stray file in Views/ is an error naming it")
+    func strayFile() throws {
+        let views = try ScratchViews()
+        defer { views.cleanUp() }
+        try views.writeSample()
+        try views.write("one/views/by_type/mapp.js", "function (doc) {}")
+        #expect {
+            try DesignDocumentSource.load(from: views.root)
+        } throws: { error in
+            (error as? BootstrapError)?.code == .unexpectedFile && "\(error)".contains("by_type/mapp.js")
+        }
+    }
+
+    @Test("a view folder without map.js is an error naming it")
+    func missingMap() throws {
+        let views = try ScratchViews()
+        defer { views.cleanUp() }
+        try views.write("one/views/empty/reduce.js", "_count")
+        #expect {
+            try DesignDocumentSource.load(from: views.root)
+        } throws: { error in
+            (error as? BootstrapError)?.code == .missingMap && "\(error)".contains("empty/map.js")
+        }
+    }
+
+    @Test("install, then a second run changes nothing; a dry plan writes nothing")
+    func idempotent() async throws {
+        let views = try ScratchViews()
+        defer { views.cleanUp() }
+        try views.writeSample()
+        try await withTestCouch { couch in
+            try await withClient(couch) { client in
+                let name = couch.uniqueDatabaseName("gasp_bootstrap")
+                let bootstrapper = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
+
+                let first = try await bootstrapper.plan(client: client, databases: [name])
+                #expect(first.databases[0].steps == [.createDatabase, .install(design: "one"), .install(design: "rules")])
+                #expect(try await client.database(name).exists() == false, "planning must not change anything")
+
+                try await bootstrapper.apply(first, client: client)
+                let installed = try await client.database(name).get("_design/one")
+                #expect(installed["views"]?["count"]?["reduce"] == "_count")
+                #expect(installed["gasp_managed"] == true)
+
+                let second = try await bootstrapper.plan(client: client, databases: [name])
+                #expect(second.isEmpty)
+                #expect(second.databases[0].unchanged == ["one", "rules"])
+                try await client.database(name).delete()
+            }
+        }
+    }
+
+    @Test("a changed view updates only its design document, keeping the other's revision")
+    func changedView() async throws {
+        let views = try ScratchViews()
+        defer { views.cleanUp() }
+        try views.writeSample()
+        try await withTestCouch { couch in
+            try await withClient(couch) { client in
+                let name = couch.uniqueDatabaseName("gasp_bootstrap")
+                let database = client.database(name)
+                try await Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
+                    .apply(try await Bootstrapper(documents: try DesignDocumentSource.load(from: views.root)).plan(client: client, databases: [name]), client: client)
+                let rulesRev = try await database.get("_design/rules")["_rev"]
+
+                try views.write("one/views/by_type/map.js", "function (doc) { emit([doc.type, doc._id], null); }")
+                let bootstrapper = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
+                let plan = try await bootstrapper.plan(client: client, databases: [name])
+                guard case .update(let design, _, let changes)? = plan.databases[0].steps.first else {
+                    Issue.record("expected an update, got \(plan.databases[0].steps)")
+                    return
+                }
+                #expect(plan.databases[0].steps.count == 1)
+                #expect(design == "one")
+                #expect(changes == ["view by_type changed"])
+                try await bootstrapper.apply(plan, client: client)
+                #expect(try await database.get("_design/rules")["_rev"] == rulesRev)
+                #expect(try await database.get("_design/one")["views"]?["by_type"]?["map"]?.stringValue?.contains("doc._id") == true)
+                try await database.delete()
+            }
+        }
+    }
+
+    @Test("prune removes gasp design documents and views no longer in Views/, and nothing else")
+    func prune() async throws {
+        let views = try ScratchViews()
+        defer { views.cleanUp() }
+        try views.writeSample()
+        try await withTestCouch { couch in
+            try await withClient(couch) { client in
+                let name = couch.uniqueDatabaseName("gasp_bootstrap")
+                let database = client.database(name)
+                let initial = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
+                try await initial.apply(try await initial.plan(client: client, databases: [name]), client: client)
+                // Someone else's design document, which prune must leave alone.
+                _ = try await database.put(["_id": "_design/theirs", "views": ["v": ["map": "function (doc) { emit(null); }"]]])
+
+                try views.remove("rules")
+                try views.remove("one/views/count")
+                let kept = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
+                let gentle = try await kept.plan(client: client, databases: [name])
+                #expect(gentle.isEmpty, "without --prune, removed views and design documents stay")
+
+                let pruning = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root), prune: true)
+                let plan = try await pruning.plan(client: client, databases: [name])
+                let steps = plan.databases[0].steps
+                #expect(steps.count == 2)
+                #expect(steps.contains { if case .update("one", _, ["view count removed"]) = $0 { return true } else { return false } })
+                #expect(steps.contains { if case .remove("rules", _) = $0 { return true } else { return false } })
+                try await pruning.apply(plan, client: client)
+                #expect(try await database.getIfExists("_design/rules") == nil)
+                #expect(try await database.getIfExists("_design/theirs") != nil)
+                #expect(try await database.get("_design/one")["views"]?["count"] == nil)
+                #expect(try await pruning.plan(client: client, databases: [name]).isEmpty)
+                try await database.delete()
+            }
+        }
+    }
+
+    @Test("the _security object is set when it differs, and not again")
+    func security() async throws {
+        let views = try ScratchViews()
+        defer { views.cleanUp() }
+        try views.writeSample()
+        try await withTestCouch { couch in
+            try await withClient(couch) { client in
+                let name = couch.uniqueDatabaseName("gasp_bootstrap")
+                let security = SecurityObject(admins: .init(roles: ["gasp-admins"]), members: .init(roles: ["gasp-workers"]))
+                let bootstrapper = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root), security: security)
+                let plan = try await bootstrapper.plan(client: client, databases: [name])
+                #expect(plan.databases[0].steps.last == .setSecurity)
+                try await bootstrapper.apply(plan, client: client)
+                #expect(try await client.database(name).security() == security)
+                #expect(try await bootstrapper.plan(client: client, databases: [name]).isEmpty)
+                try await client.database(name).delete()
+            }
+        }
+    }
+}
