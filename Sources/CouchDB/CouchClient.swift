@@ -71,6 +71,22 @@ public struct CouchClient: Sendable {
         await authentication.reset()
     }
 
+    /// A copy of this client (sharing transport and session) whose requests each may take up
+    /// to `timeout`.
+    public func withRequestTimeout(_ timeout: Duration) -> CouchClient {
+        var copy = self
+        copy.configuration.requestTimeout = timeout
+        return copy
+    }
+
+    /// A copy of this client (sharing transport and session) with another retry policy, e.g.
+    /// ``RetryPolicy/never`` for a caller that handles failures itself.
+    public func withRetryPolicy(_ retry: RetryPolicy) -> CouchClient {
+        var copy = self
+        copy.configuration.retry = retry
+        return copy
+    }
+
     /// A handle on database `name` (nothing is sent until a method is called).
     public func database(_ name: String) -> CouchDatabase {
         CouchDatabase(client: self, name: name)

@@ -64,8 +64,14 @@ actor AuthenticationState {
     func sessionCookie(login: @Sendable () async throws -> String) async throws -> String {
         if let rejection { throw rejection }
         if let cookie { return cookie }
-        if loggingIn {
-            return try await withCheckedThrowingContinuation { waiters.append($0) }
+        while loggingIn {
+            do {
+                return try await withCheckedThrowingContinuation { waiters.append($0) }
+            } catch let error as CouchError where error.code == .cancelled && !Task.isCancelled {
+                // The task that was logging in for everyone was cancelled, this one was not.
+                if let rejection { throw rejection }
+                if let cookie { return cookie }
+            }
         }
         loggingIn = true
         do {
