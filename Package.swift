@@ -84,7 +84,10 @@ let package = Package(
         .testTarget(name: "CouchDBTests", dependencies: ["CouchDB", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EmbeddedCouchTests",
-            dependencies: ["EmbeddedCouch", "CouchDB", "TestSupport"],
+            dependencies: [
+                "EmbeddedCouch", "CouchDB", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             resources: [.copy("Conformance")],
             swiftSettings: strict
         ),

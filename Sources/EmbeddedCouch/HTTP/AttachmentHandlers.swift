@@ -43,7 +43,6 @@ extension CouchService {
                 throw CouchHTTPError.notFound()
             }
             if request.method == "PUT" {
-                if request.body.count > maxDocumentBytes { throw CouchHTTPError(status: 413, error: "document_too_large", reason: id) }
                 let type = request.header("content-type") ?? "application/octet-stream"
                 edit.attachments?.insert((name, .data(contentType: type, bytes: request.body)), at: 0)
             }

@@ -12,11 +12,19 @@ extension CouchService {
         var edits: [DocumentEdit] = []
         edits.reserveCapacity(docs.count)
         var design = false
+        var localEdits: [DocumentEdit] = []
         for doc in docs {
             var value = doc
-            if context.store.name == "_users" { value = try UsersDatabaseRules.prepare(newDoc: value, oldDoc: nil, user: request.user) }
+            if context.store.name == "_users" {
+                let old = try await doc["_id"]?.stringValue.asyncMap { try await Self.currentDocument(context.store, id: $0) } ?? nil
+                value = try UsersDatabaseRules.prepare(newDoc: value, oldDoc: old, user: request.user)
+            }
             var edit = try DocumentEdit.parse(value, id: nil)
             if edit.id.isEmpty { edit.id = Self.newUUID() }
+            if edit.id.hasPrefix("_local/") {
+                localEdits.append(edit)
+                continue
+            }
             try DocumentID.validate(edit.id)
             if edit.body.count > maxDocumentBytes {
                 throw CouchHTTPError(status: 413, error: "document_too_large", reason: edit.id)
@@ -34,16 +42,43 @@ extension CouchService {
             }))
         }
         let results = try await context.store.write(edits, newEdits: newEdits, context: context.validation)
-        var out: [JSONValue] = []
-        out.reserveCapacity(results.count)
+        // `_local` documents in a bulk request are stored as PUT stores them.
+        var localResults: [(String, Int)] = []
+        for edit in localEdits {
+            let rev = try await context.store.putLocalDocument(id: edit.id, givenRev: edit.rev?.hashNumber ?? 0, body: edit.body)
+            localResults.append((edit.id, rev))
+        }
+        var out = JSONBytes(capacity: 80 * results.count + 2)
+        out.raw("[")
+        var first = true
         for (edit, result) in zip(edits, results) {
             switch result {
             case .success(let rev):
-                if newEdits { out.append(["ok": true, "id": .string(edit.id), "rev": .string(rev.description)]) }
+                guard newEdits else { continue }
+                out.raw(first ? "{\"ok\":true,\"id\":" : ",{\"ok\":true,\"id\":")
+                out.string(edit.id)
+                out.raw(",\"rev\":")
+                out.string(rev.description)
             case .failure(let error):
-                out.append(["id": .string(edit.id), "error": .string(error.error), "reason": .string(error.reason)])
+                out.raw(first ? "{\"id\":" : ",{\"id\":")
+                out.string(edit.id)
+                out.raw(",\"error\":")
+                out.string(error.error)
+                out.raw(",\"reason\":")
+                out.string(error.reason)
             }
+            out.raw("}")
+            first = false
         }
-        return Self.json(201, .array(out))
+        for (id, rev) in localResults {
+            out.raw(first ? "{\"ok\":true,\"id\":" : ",{\"ok\":true,\"id\":")
+            out.string(id)
+            out.raw(",\"rev\":")
+            out.string("0-\(rev)")
+            out.raw("}")
+            first = false
+        }
+        out.raw("]")
+        return CouchResponse(status: 201, body: out.response)
     }
 }

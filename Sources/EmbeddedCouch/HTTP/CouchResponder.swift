@@ -42,7 +42,7 @@ struct CouchResponder: HTTPResponder {
         } catch {
             return Self.response(CouchResponse(CouchHTTPError(status: 413, error: "too_large", reason: "the request entity is too large")), head: false)
         }
-        let origin = "http://" + (headers["host"] ?? "127.0.0.1")
+        let origin = "http://" + (request.head.authority ?? headers["host"] ?? "127.0.0.1")
         if let streamed = await service.streamedResponse(
             method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers, body: body, clientAddress: context.clientAddress, origin: origin) {
             return streamed

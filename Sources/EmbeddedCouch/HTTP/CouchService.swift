@@ -16,7 +16,7 @@ struct CouchService: Sendable {
         let secret = try CookieSecret.load(dataDirectory: configuration.dataDirectory)
         authenticator = Authenticator(admin: configuration.admin, secret: secret, users: StoreUserDirectory(registry: registry))
         maxDocumentBytes = configuration.maxDocumentBytes
-        serverUUID = secret.prefix(16).map { String(format: "%02x", $0) }.joined()
+        serverUUID = try ServerIdentity.uuid(dataDirectory: configuration.dataDirectory)
         self.logger = logger
     }
 

@@ -158,7 +158,7 @@ extension CouchService {
         try DocumentID.validate(id)
         try context.authorize(id.hasPrefix("_design/") ? .designWrite : .write)
         let request = context.request
-        var edit = try parseEdit(context, id: id)
+        var edit = try await parseEdit(context, id: id)
         let queryRev = try request.query["rev"].map { text throws(CouchHTTPError) in
             guard let r = RevisionID(text) else { throw .badRequest("Invalid rev format") }
             return r
@@ -180,7 +180,7 @@ extension CouchService {
 
     func postDocument(_ context: DatabaseContext) async throws -> CouchResponse {
         try context.request.requireJSONContentType()
-        var edit = try parseEdit(context, id: nil)
+        var edit = try await parseEdit(context, id: nil)
         if edit.id.isEmpty { edit.id = Self.newUUID() }
         if edit.id.hasPrefix("_local/") { return try await putLocal(context, id: edit.id) }
         try DocumentID.validate(edit.id)
@@ -209,18 +209,27 @@ extension CouchService {
 
     /// The body of a document write, taken apart (413 when over the size limit; `_users`
     /// documents pass through ``UsersDatabaseRules``).
-    func parseEdit(_ context: DatabaseContext, id: String?) throws -> DocumentEdit {
+    func parseEdit(_ context: DatabaseContext, id: String?) async throws -> DocumentEdit {
         let request = context.request
-        if request.body.count > maxDocumentBytes {
-            throw CouchHTTPError(status: 413, error: "document_too_large", reason: id ?? "")
-        }
         var value = try request.jsonBody()
         if context.store.name == "_users" {
-            value = try UsersDatabaseRules.prepare(newDoc: value, oldDoc: nil, user: request.user)
+            let userID = id ?? value["_id"]?.stringValue
+            let old = try await userID.asyncMap { try await Self.currentDocument(context.store, id: $0) } ?? nil
+            value = try UsersDatabaseRules.prepare(newDoc: value, oldDoc: old, user: request.user)
         }
         let edit = try DocumentEdit.parse(value, id: id)
+        // CouchDB's max_document_size applies to the JSON body without inline attachments.
+        if edit.body.count > maxDocumentBytes {
+            throw CouchHTTPError(status: 413, error: "document_too_large", reason: edit.id)
+        }
         if edit.id.hasPrefix("_design/") { try Self.checkDesignDocument(value) }
         return edit
+    }
+
+    /// The current winning revision of a document as a value; nil when missing or deleted.
+    static func currentDocument(_ store: DatabaseStore, id: String) async throws -> JSONValue? {
+        guard let (record, revision) = try await store.document(id: id, rev: nil), !record.deleted, let revision else { return nil }
+        return try DocumentJSON.value(id: id, revision: revision)
     }
 
     /// The shape checks CouchDB makes when a design document is saved.
@@ -254,6 +263,13 @@ extension CouchService {
 
     func documentLocation(_ context: DatabaseContext, id: String) -> String {
         context.request.origin + "/" + PercentEncoding.encodeSegment(context.store.name) + "/" + PercentEncoding.encodeSegment(id)
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }
 

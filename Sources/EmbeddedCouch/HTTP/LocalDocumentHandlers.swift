@@ -23,7 +23,7 @@ extension CouchService {
 
     func putLocal(_ context: DatabaseContext, id: String) async throws -> CouchResponse {
         try context.authorize(.write)
-        let edit = try parseEdit(context, id: id)
+        let edit = try await parseEdit(context, id: id)
         let given = edit.rev ?? context.request.query["rev"].flatMap(RevisionID.init)
         let rev = try await context.store.putLocalDocument(id: id, givenRev: given?.hashNumber ?? 0, body: edit.body)
         return Self.json(201, ["ok": true, "id": .string(id), "rev": .string("0-\(rev)")],

@@ -18,10 +18,12 @@ extension DatabaseStore {
             var results: [WriteResult] = []
             results.reserveCapacity(edits.count)
             for edit in edits {
-                do throws(CouchHTTPError) {
+                // A CouchDB error concerns one document; any other error (the database
+                // itself failing) aborts the whole transaction.
+                do {
                     let rev = try Self.apply(edit, newEdits: newEdits, context: context, db: db, seq: &seq)
                     results.append(.success(rev))
-                } catch {
+                } catch let error as CouchHTTPError {
                     results.append(.failure(error))
                 }
             }
@@ -34,22 +36,7 @@ extension DatabaseStore {
         return results
     }
 
-    /// Wraps database errors thrown inside a typed-throws step.
-    private struct StorageFailure: Error { var underlying: any Error }
-
     private static func apply(
-        _ edit: DocumentEdit, newEdits: Bool, context: DocumentValidation.Context, db: Database, seq: inout Int
-    ) throws(CouchHTTPError) -> RevisionID {
-        do {
-            return try applyThrowing(edit, newEdits: newEdits, context: context, db: db, seq: &seq)
-        } catch let error as CouchHTTPError {
-            throw error
-        } catch {
-            throw CouchHTTPError(status: 500, error: "unknown_error", reason: "\(error)")
-        }
-    }
-
-    private static func applyThrowing(
         _ edit: DocumentEdit, newEdits: Bool, context: DocumentValidation.Context, db: Database, seq: inout Int
     ) throws -> RevisionID {
         let record = try loadRecord(db, id: edit.id)

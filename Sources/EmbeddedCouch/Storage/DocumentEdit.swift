@@ -27,11 +27,17 @@ struct DocumentEdit: Sendable {
         var revisions: [RevisionID]?
         var deleted = false
         var attachments: [(String, IncomingAttachment)]?
-        var body = JSONObject()
-        body.reserveCapacity(members.count)
+        // The body is written straight from the members, skipping the special ones, so no
+        // second dictionary is built; numbers are rewritten only where CouchDB would.
+        var body: [UInt8] = []
+        body.reserveCapacity(64 + members.count * 24)
+        body.append(UInt8(ascii: "{"))
         for (key, member) in members {
             guard key.utf8.first == UInt8(ascii: "_") else {
-                body[key] = try canonical(member)
+                if body.count > 1 { body.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(key, into: &body)
+                body.append(UInt8(ascii: ":"))
+                JSONWriter.write(try canonical(member) ?? member, into: &body)
                 continue
             }
             switch key {
@@ -54,28 +60,37 @@ struct DocumentEdit: Sendable {
                 throw CouchHTTPError(status: 400, error: "doc_validation", reason: "Bad special document member: \(key)")
             }
         }
-        return DocumentEdit(
-            id: id ?? "", rev: rev, revisions: revisions, deleted: deleted,
-            body: JSONValue.object(body).serializedBytes(), attachments: attachments)
+        body.append(UInt8(ascii: "}"))
+        return DocumentEdit(id: id ?? "", rev: rev, revisions: revisions, deleted: deleted, body: body, attachments: attachments)
     }
 
-    /// Applies CouchDB's number re-encoding to every number; out-of-range numbers are the 400
-    /// CouchDB answers.
-    static func canonical(_ value: JSONValue) throws(CouchHTTPError) -> JSONValue {
+    /// Applies CouchDB's number re-encoding to every number: nil when nothing changes (the
+    /// common case, which then costs no copy); out-of-range numbers are the 400 CouchDB answers.
+    static func canonical(_ value: JSONValue) throws(CouchHTTPError) -> JSONValue? {
         switch value {
         case .number(let n):
             guard let c = CouchNumberFormat.canonical(n) else { throw .badRequest("invalid UTF-8 JSON") }
-            return c.text == n.text ? value : .number(c)
+            return c.text == n.text ? nil : .number(c)
         case .array(let elements):
-            var out = elements
-            for i in out.indices { out[i] = try canonical(out[i]) }
-            return .array(out)
+            var out: [JSONValue]?
+            for i in elements.indices {
+                if let changed = try canonical(elements[i]) {
+                    if out == nil { out = elements }
+                    out![i] = changed
+                }
+            }
+            return out.map(JSONValue.array)
         case .object(let members):
-            var out = members
-            for i in out.values.indices { out.values[i] = try canonical(out.values[i]) }
-            return .object(out)
+            var out: JSONObject?
+            for i in members.values.indices {
+                if let changed = try canonical(members.values[i]) {
+                    if out == nil { out = members }
+                    out!.values[i] = changed
+                }
+            }
+            return out.map(JSONValue.object)
         default:
-            return value
+            return nil
         }
     }
 

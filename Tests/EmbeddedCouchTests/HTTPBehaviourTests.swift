@@ -1,0 +1,125 @@
+import Foundation
+import JSON
+import Testing
+import TestSupport
+
+/// HTTP behaviour over a real loopback connection; the same tests pass against Apache CouchDB
+/// when `GASP_TEST_COUCHDB_URL` is set.
+@Suite("EmbeddedCouch over HTTP")
+struct HTTPBehaviourTests {
+    private func withDatabase(_ body: @Sendable (HTTPTestClient, String) async throws -> Void) async throws {
+        try await withTestCouch { couch in
+            let client = HTTPTestClient(couch: couch)
+            let db = couch.uniqueDatabaseName()
+            #expect(try await client.send(.PUT, "/\(db)?q=1").status == 201)
+            do {
+                try await body(client, db)
+            } catch {
+                _ = try? await client.send(.DELETE, "/\(db)")
+                throw error
+            }
+            _ = try await client.send(.DELETE, "/\(db)")
+        }
+    }
+
+    @Test func documentLifecycle() async throws {
+        try await withDatabase { client, db in
+            let created = try await client.send(.PUT, "/\(db)/doc", json: ["v": 1])
+            #expect(created.status == 201)
+            let rev1 = try #require(created.json?["rev"]?.stringValue)
+            #expect(created.headers.first(name: "ETag") == "\"\(rev1)\"")
+
+            #expect(try await client.send(.PUT, "/\(db)/doc", json: ["v": 2]).status == 409)
+            let updated = try await client.send(.PUT, "/\(db)/doc", json: ["_rev": .string(rev1), "v": 2])
+            #expect(updated.status == 201)
+            let rev2 = try #require(updated.json?["rev"]?.stringValue)
+            #expect(rev2.hasPrefix("2-"))
+
+            let fetched = try await client.send(.GET, "/\(db)/doc?revs=true")
+            #expect(fetched.json?["v"]?.intValue == 2)
+            #expect(fetched.json?["_revisions"]?["ids"]?.arrayValue?.count == 2)
+
+            let deleted = try await client.send(.DELETE, "/\(db)/doc?rev=\(rev2)")
+            #expect(deleted.status == 200)
+            let gone = try await client.send(.GET, "/\(db)/doc")
+            #expect(gone.status == 404)
+            #expect(gone.json?["reason"]?.stringValue == "deleted")
+
+            let recreated = try await client.send(.PUT, "/\(db)/doc", json: ["v": 3])
+            #expect(recreated.json?["rev"]?.stringValue?.hasPrefix("4-") == true)
+        }
+    }
+
+    @Test func idsWithEncodedSlashesAreOneSegment() async throws {
+        try await withDatabase { client, db in
+            #expect(try await client.send(.PUT, "/\(db)/a%2Fb", json: ["x": 1]).status == 201)
+            let fetched = try await client.send(.GET, "/\(db)/a%2Fb")
+            #expect(fetched.json?["_id"]?.stringValue == "a/b")
+            let design = try await client.send(.PUT, "/\(db)/_design/app", json: ["views": [:]])
+            #expect(design.status == 201)
+            // CouchDB redirects `_design%2Fapp` to `_design/app`; the client follows it.
+            let redirected = try await client.send(.GET, "/\(db)/_design%2Fapp")
+            #expect(redirected.status == 200)
+            #expect(redirected.json?["_id"]?.stringValue == "_design/app")
+        }
+    }
+
+    @Test func malformedBodiesAndContentTypes() async throws {
+        try await withDatabase { client, db in
+            let bad = try await client.send(.PUT, "/\(db)/x", raw: Array("{\"a\":".utf8), headers: [("Content-Type", "application/json")])
+            #expect(bad.status == 400)
+            #expect(bad.json?["reason"]?.stringValue == "invalid UTF-8 JSON")
+            let array = try await client.send(.PUT, "/\(db)/x", raw: Array("[1]".utf8), headers: [("Content-Type", "application/json")])
+            #expect(array.json?["reason"]?.stringValue == "Document must be a JSON object")
+            let text = try await client.send(.POST, "/\(db)/_bulk_docs", raw: Array("{\"docs\":[]}".utf8), headers: [("Content-Type", "text/plain")])
+            #expect(text.status == 415)
+            let method = try await client.send(.PATCH, "/\(db)/x", json: [:])
+            #expect(method.status == 405)
+            #expect(method.headers.first(name: "Allow") != nil)
+        }
+    }
+
+    @Test func bulkDocsGivesOneResultPerDocument() async throws {
+        try await withDatabase { client, db in
+            let reply = try await client.send(.POST, "/\(db)/_bulk_docs", json: ["docs": [["_id": "a", "n": 1], ["_id": "a", "n": 2], ["n": 3]]])
+            #expect(reply.status == 201)
+            let results = try #require(reply.json?.arrayValue)
+            #expect(results.count == 3)
+            #expect(results[0]["ok"]?.boolValue == true)
+            #expect(results[1]["error"]?.stringValue == "conflict")
+            #expect(results[2]["id"]?.stringValue?.count == 32)
+            let all = try await client.send(.GET, "/\(db)/_all_docs?include_docs=true")
+            #expect(all.json?["total_rows"]?.intValue == 2)
+        }
+    }
+
+    @Test func longpollReturnsWhenADocumentIsWritten() async throws {
+        try await withDatabase { client, db in
+            let now = try #require(try await client.send(.GET, "/\(db)/_changes").json?["last_seq"]?.stringValue)
+            async let feed = client.send(.GET, "/\(db)/_changes?feed=longpoll&timeout=30000&since=\(now.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? now)")
+            // Write until the feed has seen a change (the feed may start after the first write).
+            let clock = ContinuousClock()
+            let began = clock.now
+            _ = try await client.send(.PUT, "/\(db)/wake", json: ["x": 1])
+            let reply = try await feed
+            #expect(reply.status == 200)
+            #expect(reply.json?["results"]?.arrayValue?.first?["id"]?.stringValue == "wake")
+            #expect(clock.now - began < .seconds(20))
+        }
+    }
+
+    @Test func oversizedDocumentIs413() async throws {
+        try await withTestCouch { couch in
+            guard !couch.isExternal else { return }  // CouchDB's limit is its own configuration
+            let client = HTTPTestClient(couch: couch)
+            let db = couch.uniqueDatabaseName()
+            _ = try await client.send(.PUT, "/\(db)")
+            let big = String(repeating: "x", count: 8_100_000)
+            let reply = try await client.send(.PUT, "/\(db)/big", json: ["s": .string(big)])
+            #expect(reply.status == 413)
+            #expect(reply.json?["error"]?.stringValue == "document_too_large")
+            #expect(reply.json?["reason"]?.stringValue == "big")
+            _ = try await client.send(.DELETE, "/\(db)")
+        }
+    }
+}
