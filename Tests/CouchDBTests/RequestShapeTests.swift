@@ -124,6 +124,23 @@ struct RequestShapeTests {
         #expect(bulkError?.code == .accepted)
     }
 
+    @Test("HTTP statuses map to error codes")
+    func statusCodes() {
+        let expected: [Int: CouchError.Code?] = [
+            200: nil, 201: nil, 202: nil, 400: .badRequest, 401: .unauthorized, 403: .forbidden, 404: .notFound,
+            405: .methodNotAllowed, 409: .conflict, 412: .preconditionFailed, 413: .payloadTooLarge,
+            415: .unsupportedMediaType, 417: .expectationFailed, 500: .server, 503: .server, 418: .unexpectedStatus,
+        ]
+        for (status, code) in expected {
+            #expect(CouchError.code(forStatus: status) == code, "HTTP \(status)")
+        }
+        let bulkConflict = BulkDocResult(id: "a", outcome: .rejected(error: "conflict", reason: "Document update conflict."))
+        #expect(bulkConflict.error?.code == .conflict)
+        let bulkForbidden = BulkDocResult(id: "a", outcome: .rejected(error: "forbidden", reason: "stale epoch"))
+        #expect(bulkForbidden.error?.code == .forbidden)
+        #expect(bulkForbidden.error?.reason == "stale epoch")
+    }
+
     @Test("error descriptions name the request and CouchDB's words")
     func errorDescription() async throws {
         let transport = ScriptedTransport([.respond(409, ["error": "conflict", "reason": "Document update conflict."])])
