@@ -71,7 +71,8 @@ extension CouchClient {
                 await authentication.invalidate(sentCookie!)
                 attempt -= 1
                 continue
-            case 500..<600 where request.idempotent && attempt < policy.maxAttempts:
+            case 500..<600 where response.status != 501 && request.idempotent && attempt < policy.maxAttempts:
+                // 501 Not Implemented will not change by asking again.
                 logger.notice(
                     "CouchDB answered with a server error, retrying",
                     metadata: ["method": "\(method)", "path": "\(displayPath)", "status": "\(response.status)",
