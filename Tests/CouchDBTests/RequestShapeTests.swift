@@ -170,6 +170,10 @@ struct RequestShapeTests {
         #expect(error?.code == .transport)
         #expect(error?.attempts == 2)
         #expect(error?.path == "/")
+        let started = ContinuousClock.now
+        let down = await #expect(throws: CouchError.self) { try await client.waitUntilUp(timeout: .milliseconds(300)) }
+        #expect(down?.code == .transport)
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
         try await client.shutdown()
     }
 }

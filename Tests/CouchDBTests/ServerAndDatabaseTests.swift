@@ -13,6 +13,7 @@ struct ServerAndDatabaseTests {
             #expect(info.couchdb == "Welcome")
             #expect(!info.version.isEmpty)
             #expect(try await client.up())
+            try await client.waitUntilUp(timeout: .seconds(5))
 
             let uuids = try await client.uuids(count: 3)
             #expect(uuids.count == 3)

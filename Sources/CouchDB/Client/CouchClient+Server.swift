@@ -23,6 +23,28 @@ extension CouchClient {
         }
     }
 
+    /// Polls ``up()`` until the server is ready or `timeout` has passed (e.g. right after
+    /// starting it). Throws the last error, or a ``CouchError/Code/timeout``, when it never was.
+    public func waitUntilUp(timeout: Duration, pollInterval: Duration = .milliseconds(100)) async throws(CouchError) {
+        let deadline = ContinuousClock.now + timeout
+        let probe = withRetryPolicy(.never).withRequestTimeout(min(configuration.requestTimeout, timeout))
+        var lastError: CouchError?
+        while ContinuousClock.now < deadline {
+            do {
+                if try await probe.up() { return }
+                lastError = nil
+            } catch where error.isTransient {
+                lastError = error
+            }
+            do {
+                try await Task.sleep(for: pollInterval)
+            } catch {
+                throw CouchError(code: .cancelled, method: "GET", path: "/_up")
+            }
+        }
+        throw lastError ?? CouchError(code: .timeout, reason: "the server was not up within \(timeout)", method: "GET", path: "/_up")
+    }
+
     /// `GET /_uuids?count=N`: fresh 32-hex identifiers from the server.
     public func uuids(count: Int = 1) async throws(CouchError) -> [String] {
         guard count >= 1 else { return [] }
