@@ -7,7 +7,7 @@ import TestSupport
 struct ServerAndDatabaseTests {
     @Test("server info, _up, _uuids, _all_dbs and _session")
     func server() async throws {
-        try await withDatabase { db, _ in
+        try await withDatabase { db, couch in
             let client = db.client
             let info = try await client.serverInfo()
             #expect(info.couchdb == "Welcome")
@@ -27,7 +27,7 @@ struct ServerAndDatabaseTests {
             #expect(all == all.sorted())
 
             let session = try await client.session()
-            #expect(session["userCtx"]?["name"]?.stringValue == "admin")
+            #expect(session["userCtx"]?["name"]?.stringValue == couch.adminName)
         }
     }
 
