@@ -16,7 +16,7 @@ import NIOHTTP1
 /// let result = try await db.put(["_id": "job:a:0000000001", "type": "job"])
 /// ```
 public struct CouchClient: Sendable {
-    /// Timeouts, retries and limits.
+    /// Timeouts and retries.
     public struct Configuration: Sendable {
         /// How long one attempt of a request may take (a longpoll `_changes` adds its wait).
         public var requestTimeout: Duration
@@ -66,7 +66,8 @@ public struct CouchClient: Sendable {
     }
 
     /// Forgets the session cookie and a latched credential rejection, so the next request
-    /// authenticates again. Call it only after the credentials have been fixed.
+    /// authenticates again. Call it only once the account on the server has been fixed (or its
+    /// lockout has passed); otherwise it only spends another of the five failures allowed.
     public func resetAuthentication() async {
         await authentication.reset()
     }
