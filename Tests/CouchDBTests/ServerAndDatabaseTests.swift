@@ -26,6 +26,11 @@ struct ServerAndDatabaseTests {
             #expect(all.contains(db.name))
             #expect(all == all.sorted())
 
+            _ = try await db.put(["_id": "_local/checkpoint", "seq": 1])
+            let local = try await client.request(.GET, path: "/\(db.name)/_local_docs", idempotent: true)
+            #expect(local.status == 200)
+            #expect(try local.json()["rows"]?[0]?["id"] == "_local/checkpoint")
+
             let session = try await client.session()
             #expect(session["userCtx"]?["name"]?.stringValue == couch.adminName)
         }

@@ -1,4 +1,5 @@
 import JSON
+import NIOHTTP1
 
 extension CouchClient {
     /// `GET /`: name, version and uuid of the server.
@@ -64,5 +65,21 @@ extension CouchClient {
     /// `GET /_session`: who the server thinks this client is (`userCtx`: `name`, `roles`).
     public func session() async throws(CouchError) -> JSONValue {
         try await send(CouchRequest(.GET, "/_session")).object()
+    }
+
+    /// Any other endpoint (`_purge`, `_local_docs`, `_compact`…), with the same authentication,
+    /// retries and error mapping as the typed methods. `path` starts with `/` and is sent as
+    /// given: percent-encode ids yourself. `idempotent` decides whether a lost answer may be
+    /// resent (see ``RetryPolicy``).
+    public func request(
+        _ method: HTTPMethod, path: String, query: [(String, String)] = [], json body: JSONValue? = nil,
+        idempotent: Bool
+    ) async throws(CouchError) -> CouchResponse {
+        guard path.hasPrefix("/") else {
+            throw CouchError(code: .invalidArgument, reason: "the path must start with /", method: method.rawValue, path: path)
+        }
+        var request = CouchRequest(method, path, query: query, idempotent: idempotent)
+        if let body { request.setJSON(body) }
+        return try await send(request)
     }
 }
