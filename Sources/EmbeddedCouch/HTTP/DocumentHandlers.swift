@@ -31,6 +31,7 @@ extension CouchService {
         case "PUT": return try await putDocument(context, id: id)
         case "DELETE": return try await deleteDocument(context, id: id)
         case "POST": throw CouchHTTPError.badRequest("Referer header required.")
+        case "COPY": return try await copyDocument(context, id: id)
         default: throw methodNotAllowed("DELETE,GET,HEAD,POST,PUT,COPY")
         }
     }
@@ -205,6 +206,34 @@ extension CouchService {
         let edit = DocumentEdit(id: id, rev: rev, revisions: nil, deleted: true, body: Array("{}".utf8), attachments: nil)
         let newRev = try await writeOne(context, edit, newEdits: true)
         return Self.json(200, ["ok": true, "id": .string(id), "rev": .string(newRev.description)], headers: [("ETag", "\"\(newRev)\"")])
+    }
+
+    /// `COPY /db/source` with `Destination: target` (or `target?rev=R` to overwrite): the
+    /// source revision's body and attachments as a new revision of the target.
+    private func copyDocument(_ context: DatabaseContext, id: String) async throws -> CouchResponse {
+        try context.authorize(.read)
+        let request = context.request
+        guard let destination = request.header("destination"), !destination.isEmpty else {
+            throw CouchHTTPError.badRequest("Destination header is mandatory for COPY.")
+        }
+        let parts = destination.split(separator: "?", maxSplits: 1)
+        let target = PercentEncoding.decode(parts[0], plusAsSpace: false)
+        let targetRev = try parts.count > 1 ? QueryParameters(rawQuery: parts[1])["rev"].map { text throws(CouchHTTPError) in
+            guard let r = RevisionID(text) else { throw .badRequest("Invalid rev format") }
+            return r
+        } : nil
+        try DocumentID.validate(target)
+        try context.authorize(target.hasPrefix("_design/") ? .designWrite : .write)
+        let sourceRev = request.query["rev"].flatMap(RevisionID.init)
+        guard let (record, stored) = try await context.store.document(id: id, rev: sourceRev),
+              sourceRev != nil || !record.deleted, let source = stored
+        else { throw CouchHTTPError.notFound() }
+        let edit = DocumentEdit(
+            id: target, rev: targetRev, revisions: nil, deleted: false, body: source.body,
+            attachments: source.attachments.map { ($0.name, IncomingAttachment.stored($0)) })
+        let rev = try await writeOne(context, edit, newEdits: true)
+        return Self.json(201, ["ok": true, "id": .string(target), "rev": .string(rev.description)],
+                         headers: [("ETag", "\"\(rev)\""), ("Location", documentLocation(context, id: target))])
     }
 
     /// The body of a document write, taken apart (413 when over the size limit; `_users`

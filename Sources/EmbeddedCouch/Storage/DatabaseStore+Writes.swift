@@ -110,6 +110,11 @@ extension DatabaseStore {
                 } else if strictStubs {
                     throw CouchHTTPError(status: 412, error: "missing_stub", reason: "Invalid attachment stub in \(edit.id) for \(name)")
                 }
+            case .stored(let info):
+                var copy = info
+                copy.name = name
+                copy.revpos = generation
+                out.append(copy)
             case .data(let contentType, let bytes):
                 let digest = AttachmentInfo.digest(of: bytes)
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO attachments(digest, data) VALUES (?, ?)")
