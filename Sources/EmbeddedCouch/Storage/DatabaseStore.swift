@@ -68,6 +68,56 @@ final class DatabaseStore: Sendable {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'update_seq'")) ?? 0
     }
 
+    /// The update sequence and document counts, kept in `meta` and changed with every write
+    /// so that database info costs no scan.
+    struct Counters: Equatable {
+        var seq = 0
+        var docs = 0
+        var deleted = 0
+
+        /// Documents in the by-sequence index, deleted ones included.
+        var total: Int { docs + deleted }
+
+        static func load(_ db: Database) throws -> Counters {
+            var counters = Counters()
+            var found = 0
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM meta WHERE key IN ('update_seq', 'doc_count', 'del_count')")) {
+                switch row[0] as String {
+                case "update_seq": counters.seq = row[1]
+                case "doc_count": counters.docs = row[1]; found += 1
+                default: counters.deleted = row[1]; found += 1
+                }
+            }
+            if found < 2 {
+                // A file from before the counters were kept: count once.
+                counters.docs = try Int.fetchOne(db, sql: "SELECT count(*) FROM docs WHERE deleted = 0") ?? 0
+                counters.deleted = try Int.fetchOne(db, sql: "SELECT count(*) FROM docs WHERE deleted != 0") ?? 0
+            }
+            return counters
+        }
+
+        func save(_ db: Database) throws {
+            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)")
+            try statement.execute(arguments: ["update_seq", seq])
+            try statement.execute(arguments: ["doc_count", docs])
+            try statement.execute(arguments: ["del_count", deleted])
+        }
+
+        /// Accounts for a document going from `before` to `after` (nil: absent; true: deleted).
+        mutating func account(before: Bool?, after: Bool?) {
+            switch before {
+            case false?: docs -= 1
+            case true?: deleted -= 1
+            case nil: break
+            }
+            switch after {
+            case false?: docs += 1
+            case true?: deleted += 1
+            case nil: break
+            }
+        }
+    }
+
     /// Closes the file (before the database is deleted).
     func close() throws { try pool.close() }
 
@@ -82,11 +132,8 @@ final class DatabaseStore: Sendable {
 
     func info() async throws -> Info {
         try await pool.read { db in
-            var info = Info(docCount: 0, deletedCount: 0, updateSeq: try Self.updateSeq(db))
-            for row in try Row.fetchAll(db, sql: "SELECT deleted, count(*) FROM docs GROUP BY deleted") {
-                if (row[0] as Int) == 0 { info.docCount = row[1] } else { info.deletedCount = row[1] }
-            }
-            return info
+            let counters = try Counters.load(db)
+            return Info(docCount: counters.docs, deletedCount: counters.deleted, updateSeq: counters.seq)
         }
     }
 
