@@ -34,7 +34,7 @@ final class DatabaseStore: Sendable {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try pool.write { db in try Self.createSchema(db) }
         let suffix = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'uuid'") } ?? ""
-        let current = try pool.read { db in try Self.updateSeq(db) }
+        let current = try pool.read { db in try Counters.load(db).seq }
         let securityText = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'security'") }
         self.securityObject = Mutex(securityText.flatMap { try? JSONParser.parse($0) } ?? [:])
         self.name = name
@@ -57,19 +57,23 @@ final class DatabaseStore: Sendable {
             CREATE TABLE IF NOT EXISTS local_docs(id TEXT PRIMARY KEY NOT NULL, rev INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;
             """)
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS counters(id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, docs INTEGER NOT NULL, deleted INTEGER NOT NULL)")
+        if try Int.fetchOne(db, sql: "SELECT count(*) FROM counters") == 0 {
+            try db.execute(sql: """
+                INSERT INTO counters(id, seq, docs, deleted) VALUES (1,
+                    coalesce((SELECT max(seq) FROM docs), 0),
+                    (SELECT count(*) FROM docs WHERE deleted = 0), (SELECT count(*) FROM docs WHERE deleted != 0))
+                """)
+        }
         if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'uuid'") == nil {
             let suffix = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('uuid', ?), ('update_seq', 0), ('security', ?)",
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('uuid', ?), ('security', ?)",
                            arguments: [suffix, DatabaseStore.defaultSecurity.serialized()])
         }
     }
 
-    static func updateSeq(_ db: Database) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'update_seq'")) ?? 0
-    }
-
-    /// The update sequence and document counts, kept in `meta` and changed with every write
-    /// so that database info costs no scan.
+    /// The update sequence and document counts, kept in one row changed with every write, so
+    /// that database info costs no scan.
     struct Counters: Equatable {
         var seq = 0
         var docs = 0
@@ -79,28 +83,15 @@ final class DatabaseStore: Sendable {
         var total: Int { docs + deleted }
 
         static func load(_ db: Database) throws -> Counters {
-            var counters = Counters()
-            var found = 0
-            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM meta WHERE key IN ('update_seq', 'doc_count', 'del_count')")) {
-                switch row[0] as String {
-                case "update_seq": counters.seq = row[1]
-                case "doc_count": counters.docs = row[1]; found += 1
-                default: counters.deleted = row[1]; found += 1
-                }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, docs, deleted FROM counters WHERE id = 1")) else {
+                return Counters()
             }
-            if found < 2 {
-                // A file from before the counters were kept: count once.
-                counters.docs = try Int.fetchOne(db, sql: "SELECT count(*) FROM docs WHERE deleted = 0") ?? 0
-                counters.deleted = try Int.fetchOne(db, sql: "SELECT count(*) FROM docs WHERE deleted != 0") ?? 0
-            }
-            return counters
+            return Counters(seq: row[0], docs: row[1], deleted: row[2])
         }
 
         func save(_ db: Database) throws {
-            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)")
-            try statement.execute(arguments: ["update_seq", seq])
-            try statement.execute(arguments: ["doc_count", docs])
-            try statement.execute(arguments: ["del_count", deleted])
+            try db.cachedStatement(sql: "UPDATE counters SET seq = ?, docs = ?, deleted = ? WHERE id = 1")
+                .execute(arguments: [seq, docs, deleted])
         }
 
         /// Accounts for a document going from `before` to `after` (nil: absent; true: deleted).
