@@ -75,12 +75,29 @@ extension CouchService {
         guard let (record, stored) = try await context.store.document(id: id, rev: sourceRev),
               sourceRev != nil || !record.deleted, let source = stored
         else { throw CouchHTTPError.notFound() }
-        let edit = DocumentEdit(
+        var edit = DocumentEdit(
             id: target, rev: targetRev, revisions: nil, deleted: false, body: source.body,
             attachments: source.attachments.map { ($0.name, IncomingAttachment.stored($0)) })
+        try await applyUsersRules(context, to: &edit)
         let rev = try await writeOne(context, edit, newEdits: true)
         return Self.json(201, ["ok": true, "id": .string(target), "rev": .string(rev.description)],
                          headers: [("ETag", "\"\(rev)\""), ("Location", documentLocation(context, id: target))])
+    }
+
+    /// In `_users`, writes that do not come with a body of their own (COPY, attachment
+    /// uploads) still pass ``UsersDatabaseRules``: the resulting document is shown to them and
+    /// their answer becomes the body.
+    func applyUsersRules(_ context: DatabaseContext, to edit: inout DocumentEdit) async throws {
+        guard context.store.name == "_users" else { return }
+        var document = try JSONParser.parse(edit.body)
+        if case .object(var members) = document {
+            members["_id"] = .string(edit.id)
+            if let rev = edit.rev { members["_rev"] = .string(rev.description) }
+            document = .object(members)
+        }
+        let old = try await Self.currentDocument(context.store, id: edit.id)
+        let prepared = try UsersDatabaseRules.prepare(newDoc: document, oldDoc: old, user: context.request.user)
+        edit.body = try DocumentEdit.parse(prepared, id: edit.id).body
     }
 
     /// The body of a document write, taken apart (413 when over the size limit; `_users`
