@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import JSON
 import Testing
 @testable import EmbeddedCouch
@@ -75,6 +76,18 @@ struct StorageTests {
             #expect(info.docCount == 1 && info.deletedCount == 0)
             try store.close()
             #expect(try await DatabaseStore(name: "t", path: path).info().docCount == 1)
+        }
+    }
+
+    @Test func commitsAreSyncedToDisk() async throws {
+        try await withStore { _, store in
+            let modes = try await store.pool.write { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+            }
+            #expect(modes.0 == "wal")
+            #expect(modes.1 == 2)  // FULL: the WAL is synced at every commit
+            let reader = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            #expect(reader == 2)
         }
     }
 
