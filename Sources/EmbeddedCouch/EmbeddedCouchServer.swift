@@ -18,7 +18,8 @@ public struct ServerAdmin: Sendable, Equatable {
 
 /// How an ``EmbeddedCouchServer`` runs.
 public struct EmbeddedCouchConfiguration: Sendable {
-    /// Directory holding one SQLite file per database (created if missing).
+    /// Directory holding the server's state (created if missing): `dbs/<name>.sqlite`, one
+    /// SQLite file per database (names percent-encoded), `cookie_secret` and `server_uuid`.
     public var dataDirectory: String
     /// Address to listen on.
     public var host: String = "127.0.0.1"
