@@ -56,10 +56,12 @@ public final class EmbeddedCouchServer: Service, Sendable {
         let app = Application(
             responder: CouchResponder(service: service),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { [listening] channel in
-                listening.succeed(port: channel.localAddress?.port ?? 0)
+            onServerRunning: { [listening, logger, configuration] channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("EmbeddedCouch listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+                listening.succeed(port: port)
             },
-            logger: logger
+            logger: Self.serverLogger(logger)
         )
         do {
             try await app.runService(gracefulShutdownSignals: [])
@@ -68,6 +70,15 @@ public final class EmbeddedCouchServer: Service, Sendable {
             throw error
         }
         fail("the server stopped")
+    }
+
+    /// The logger handed to Hummingbird: its own messages are connection-level (a client going
+    /// away, and a burst of errors whenever the server task is cancelled, as tests do), so only
+    /// critical ones are kept. Failing to bind is not lost: `run()` throws it.
+    private static func serverLogger(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .critical)
+        return quiet
     }
 
     /// The bound port, once the server listens.
