@@ -82,7 +82,10 @@ struct RevisionTree: Sendable, Equatable {
     }
 
     /// The winning revision; nil for an empty tree.
-    var winner: Node? { sortedLeaves.first }
+    var winner: Node? {
+        if nodes.count == 1 { return nodes[0] }  // a new document: no need to look for leaves
+        return sortedLeaves.first
+    }
 
     /// The path from `rev` to its root, newest first.
     func path(from rev: RevisionID) -> [Node] {
