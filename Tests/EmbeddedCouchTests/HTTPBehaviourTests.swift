@@ -135,6 +135,19 @@ struct HTTPBehaviourTests {
         }
     }
 
+    @Test func longpollWithHeartbeatSendsNewlinesThenTheChanges() async throws {
+        try await withDatabase { client, db in
+            let now = try #require(try await client.send(.GET, "/\(db)/_changes").json?["last_seq"]?.stringValue)
+            let since = now.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? now
+            async let feed = client.send(.GET, "/\(db)/_changes?feed=longpoll&heartbeat=100&since=\(since)")
+            // Whether or not heartbeats went out first, the body parses as the changes.
+            _ = try await client.send(.PUT, "/\(db)/beat", json: ["x": 1])
+            let reply = try await feed
+            #expect(reply.status == 200)
+            #expect(reply.json?["results"]?[0]?["id"]?.stringValue == "beat")
+        }
+    }
+
     @Test func attachmentsInlineStandaloneAndStubs() async throws {
         try await withDatabase { client, db in
             let created = try await client.send(.PUT, "/\(db)/doc", json: [
