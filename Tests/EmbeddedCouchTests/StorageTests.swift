@@ -91,6 +91,23 @@ struct StorageTests {
         }
     }
 
+    @Test func compactionDropsOldBodiesAndOrphanedAttachments() async throws {
+        try await withStore { _, store in
+            let withAttachment = try edit("d", ["v": 1, "_attachments": ["a.txt": ["content_type": "text/plain", "data": "YQ=="]]])
+            let r1 = try #require(try await store.write([withAttachment], newEdits: true, context: Self.admin).first?.get())
+            let r2 = try #require(try await store.write([edit("d", ["v": 2], rev: r1)], newEdits: true, context: Self.admin).first?.get())
+            let digest = AttachmentInfo.digest(of: Array("a".utf8))
+            #expect(try await store.attachmentData(digest: digest) != nil)
+            #expect(try await store.compact() == 1)
+            let old = try #require(try await store.document(id: "d", rev: r1))
+            #expect(old.1 == nil)
+            #expect(old.0.tree.path(from: r2).map(\.rev) == [r2, r1])
+            let current = try #require(try await store.document(id: "d", rev: nil))
+            #expect(current.1.map { String(decoding: $0.body, as: UTF8.self) } == #"{"v":2}"#)
+            #expect(try await store.attachmentData(digest: digest) == nil)
+        }
+    }
+
     @Test func numbersAreStoredAsCouchDBWritesThem() throws {
         let e = try DocumentEdit.parse(try JSONParser.parse(#"{"a":1e3,"b":-0.0,"c":12345678901234567890}"#), id: "n")
         #expect(String(decoding: e.body, as: UTF8.self) == #"{"a":1000.0,"b":0.0,"c":12345678901234567890}"#)

@@ -60,6 +60,12 @@ struct RevisionTree: Sendable, Equatable {
         return (i, true)
     }
 
+    /// Replaces the node at `index` (same revision, changed flags).
+    mutating func replace(_ index: Int, with node: Node) {
+        precondition(nodes[index].rev == node.rev)
+        nodes[index] = node
+    }
+
     /// Indices of the leaves.
     var leafIndices: [Int] {
         var isParent = [Bool](repeating: false, count: nodes.count)
