@@ -64,7 +64,15 @@ public final class EmbeddedCouchServer: Service, Sendable {
             logger: Self.serverLogger(logger)
         )
         do {
-            try await app.runService(gracefulShutdownSignals: [])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+                group.addTask { [service, logger] in
+                    await service.registry.compactPeriodically(every: .seconds(3600), logger: logger)
+                }
+                // The server ends the group (graceful shutdown or failure); compaction stops with it.
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             fail("the server stopped: \(error)")
             throw error

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JSON
+import Logging
 import Testing
 @testable import EmbeddedCouch
 
@@ -106,6 +107,26 @@ struct StorageTests {
             #expect(current.1.map { String(decoding: $0.body, as: UTF8.self) } == #"{"v":2}"#)
             #expect(try await store.attachmentData(digest: digest) == nil)
         }
+    }
+
+    @Test func registryCompactsBusyDatabasesInTheBackground() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gasp-registry-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let registry = try DatabaseRegistry(dataDirectory: directory)
+        let store = try #require(try await registry.create("busy"))
+        let r1 = try #require(try await store.write([edit("d", ["v": 1])], newEdits: true, context: Self.admin).first?.get())
+        _ = try await store.write([edit("d", ["v": 2], rev: r1)], newEdits: true, context: Self.admin)
+        let compacted = await withTaskGroup(of: Void.self) { group -> Bool in
+            group.addTask { await registry.compactPeriodically(every: .milliseconds(10), minimumChanges: 1, logger: Logger(label: "test")) }
+            defer { group.cancelAll() }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while ContinuousClock.now < deadline {
+                if let old = try? await store.document(id: "d", rev: r1), old.1 == nil { return true }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return false
+        }
+        #expect(compacted)
     }
 
     @Test func numbersAreStoredAsCouchDBWritesThem() throws {
