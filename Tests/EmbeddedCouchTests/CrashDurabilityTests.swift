@@ -73,14 +73,15 @@ struct CrashDurabilityTests {
         #expect(try await client.send(.PUT, "/crash").status == 201)
 
         // Four writers; each remembers what the server acknowledged. The server is killed
-        // while they write, so their last requests fail.
+        // while they write, so their last requests fail (the client keeps trying to connect
+        // until the request's deadline, hence the short timeout).
         let acknowledged = try await withThrowingTaskGroup(of: [(String, String)].self) { group in
             for writer in 0..<4 {
                 group.addTask {
                     var acked: [(String, String)] = []
                     for n in 0..<100_000 {
                         let id = "w\(writer)-\(n)"
-                        guard let reply = try? await client.send(.PUT, "/crash/\(id)", json: ["n": .int(n)]) else { break }
+                        guard let reply = try? await client.send(.PUT, "/crash/\(id)", json: ["n": .int(n)], timeout: .seconds(3)) else { break }
                         if reply.status == 201, let rev = reply.json?["rev"]?.stringValue { acked.append((id, rev)) }
                     }
                     return acked
@@ -108,7 +109,13 @@ struct CrashDurabilityTests {
         try await Self.waitUntilUp(client)
         var missing: [String] = []
         for (id, rev) in acknowledged {
-            let reply = try await client.send(.GET, "/crash/\(id)")
+            // A pooled connection to the killed server may fail once; ask again.
+            let reply: HTTPTestClient.Reply
+            do {
+                reply = try await client.send(.GET, "/crash/\(id)", timeout: .seconds(10))
+            } catch {
+                reply = try await client.send(.GET, "/crash/\(id)", timeout: .seconds(10))
+            }
             if reply.json?["_rev"]?.stringValue != rev { missing.append(id) }
         }
         #expect(missing.isEmpty, "acknowledged writes lost: \(missing.prefix(10))")

@@ -30,7 +30,7 @@ struct HTTPTestClient: Sendable {
 
     func send(
         _ method: HTTPMethod, _ path: String, json: JSONValue? = nil, raw: [UInt8]? = nil,
-        headers: [(String, String)] = [], admin: Bool = true
+        headers: [(String, String)] = [], admin: Bool = true, timeout: TimeAmount = .seconds(60)
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
@@ -45,7 +45,7 @@ struct HTTPTestClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: raw))
         }
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Array(body.readableBytesView))
     }
