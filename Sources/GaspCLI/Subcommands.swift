@@ -5,5 +5,6 @@ enum GaspSubcommands {
     static let all: [any ParsableCommand.Type] = [
         ServeCommand.self,
         DemoCommand.self,
+        QueryServerCommand.self,
     ]
 }
