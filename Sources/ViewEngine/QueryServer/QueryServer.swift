@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,6 +23,7 @@ import Darwin
 public enum QueryServer {
     /// Serves requests until end of input. Throws when the JavaScript engine cannot start.
     public static func run(input: Int32 = 0, output: Int32 = 1) throws(ViewEngineError) {
+        watchParent()
         let runtime = try JavaScriptRuntime()
         var pending: [UInt8] = []
         pending.reserveCapacity(1 << 16)
@@ -51,6 +53,20 @@ public enum QueryServer {
             if lineStart > 0 { pending.removeFirst(lineStart) }
             scanFrom = pending.count
         }
+    }
+
+    /// Exits when the parent goes away: a runaway function would otherwise spin on after the
+    /// store that started this process is gone. (PR_SET_PDEATHSIG is tied to the spawning
+    /// thread, which in a thread pool may end at any time, so the parent is polled instead.)
+    private static func watchParent() {
+        let parent = getppid()
+        let watchdog = Thread {
+            while true {
+                sleep(1)
+                if getppid() != parent { _exit(2) }
+            }
+        }
+        watchdog.start()
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
