@@ -75,7 +75,7 @@ struct MapTests {
         #expect(result.views[2] == [EmittedRow(key: 3, value: true)])
     }
 
-    @Test("non-BMP characters survive JavaScript strings built from surrogates")
+    @Test("characters outside the BMP are two UTF-16 units in JavaScript, as in couchjs, and come back as UTF-8")
     func surrogates() async throws {
         let ddoc = try design(views: [
             "s": ("function(doc) { emit(doc.s, String.fromCharCode(0xD83D, 0xDE00) + doc.s.length); }", nil),
@@ -83,7 +83,7 @@ struct MapTests {
         let results = try await TestPool.with { try await $0.map(ddoc, documents: [["_id": "u", "s": "é😀"]]) }
         let row = try #require(results.first?.views[0].first)
         #expect(row.key == "é😀")
-        #expect(row.value.stringValue?.hasPrefix("😀") == true)
+        #expect(row.value == "😀3")
     }
 
     @Test("many documents are split into batches over several processes and come back in order")

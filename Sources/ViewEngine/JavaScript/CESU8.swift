@@ -33,4 +33,33 @@ enum CESU8 {
         }
         return out
     }
+
+    /// JSON text with every character outside the Basic Multilingual Plane written as a
+    /// `\uD83D\uDE00` escape pair, or `nil` when there is none. Duktape reads raw 4-byte UTF-8
+    /// as one character, where JavaScript (and CouchDB's couchjs) sees two UTF-16 code units;
+    /// escapes give `JSON.parse` the standard strings. Such bytes can only occur inside JSON strings.
+    static func escapingSupplementary(_ json: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard json.contains(where: { $0 >= 0xF0 }) else { return nil }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count + 64)
+        var i = 0
+        while i < json.count {
+            let byte = json[i]
+            guard byte >= 0xF0, byte <= 0xF4, i + 3 < json.count else {
+                out.append(byte)
+                i += 1
+                continue
+            }
+            let scalar = (UInt32(byte & 0x07) << 18) | (UInt32(json[i + 1] & 0x3F) << 12)
+                | (UInt32(json[i + 2] & 0x3F) << 6) | UInt32(json[i + 3] & 0x3F)
+            let v = scalar - 0x10000
+            for unit in [0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF)] {
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u")])
+                for shift in [12, 8, 4, 0] { out.append(hex[Int((unit >> UInt32(shift)) & 0xF)]) }
+            }
+            i += 4
+        }
+        return out
+    }
 }

@@ -33,8 +33,14 @@ final class JavaScriptRuntime {
     /// UTF-8 (CESU-8 surrogates from JavaScript strings converted).
     func dispatch(_ line: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         _ = duk_get_global_string(context, "__gasp_dispatch")
-        line.withMemoryRebound(to: CChar.self) { chars in
-            _ = duk_push_lstring(context, chars.baseAddress, chars.count)
+        if let escaped = CESU8.escapingSupplementary(line) {
+            escaped.withUnsafeBytes { bytes in
+                _ = duk_push_lstring(context, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+            }
+        } else {
+            line.withMemoryRebound(to: CChar.self) { chars in
+                _ = duk_push_lstring(context, chars.baseAddress, chars.count)
+            }
         }
         let rc = duk_pcall(context, 1)
         var length = 0
