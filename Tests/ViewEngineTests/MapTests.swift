@@ -94,3 +94,58 @@ struct MapTests {
         #expect(results.map { $0.views[0].first?.key.intValue } == (0..<1000).map { Optional($0) })
     }
 }
+
+@Suite("CommonJS modules in design documents")
+struct RequireTests {
+    @Test("map functions require code from views.lib; validate_doc_update from the whole document")
+    func requireModules() async throws {
+        let document: JSONValue = [
+            "_id": "_design/lib", "_rev": "1-x",
+            "views": [
+                "lib": [
+                    "math": "exports.double = function (x) { return 2 * x; }; exports.quad = function (x) { return require('./twice').twice(exports.double(x)); };",
+                    "twice": "exports.twice = function (x) { return 2 * x; };",
+                ],
+                "doubled": ["map": "function(doc) { var m = require('views/lib/math'); emit(m.double(doc.n), m.quad(doc.n)); }"],
+                "missing": ["map": "function(doc) { require('views/lib/nope'); emit(1, 1); }"],
+            ],
+            "rules": ["epoch": "exports.minimum = 3;"],
+            "validate_doc_update": "function(newDoc) { if (newDoc.epoch < require('rules/epoch').minimum) { throw({forbidden: 'too low'}); } }",
+        ]
+        let ddoc = try DesignDocument(document)
+        #expect(ddoc.views.map(\.name) == ["doubled", "missing"])
+        try await TestPool.with { (pool: QueryServerPool) async throws in
+            let results = try await pool.map(ddoc, documents: [["_id": "a", "n": 5]])
+            #expect(results[0].views[0] == [EmittedRow(key: 10, value: 20)])
+            #expect(results[0].views[1].isEmpty)
+            #expect(results[0].failures.map(\.view) == ["missing"])
+            let low = try await pool.validate(ddoc, newDocument: ["epoch": 2], oldDocument: nil, userContext: ["name": nil, "roles": []], securityObject: [:])
+            #expect(low == .forbidden("too low"))
+            let fine = try await pool.validate(ddoc, newDocument: ["epoch": 3], oldDocument: nil, userContext: ["name": nil, "roles": []], securityObject: [:])
+            #expect(fine == .allowed)
+        }
+    }
+}
+
+@Suite("Concurrent callers")
+struct ConcurrencyTests {
+    @Test("many concurrent calls share a bounded number of processes")
+    func concurrentCalls() async throws {
+        let ddoc = try design(validate: "function(newDoc) { if (newDoc.n % 2) { throw({forbidden: 'odd ' + newDoc.n}); } }")
+        try await TestPool.with(processes: 2) { (pool: QueryServerPool) async throws in
+            let outcomes = try await withThrowingTaskGroup(of: (Int, ValidationOutcome).self) { group in
+                for n in 0..<60 {
+                    group.addTask {
+                        (n, try await pool.validate(ddoc, newDocument: ["n": .int(n)], oldDocument: nil, userContext: [:], securityObject: [:]))
+                    }
+                }
+                var all: [Int: ValidationOutcome] = [:]
+                for try await (n, outcome) in group { all[n] = outcome }
+                return all
+            }
+            #expect(outcomes.count == 60)
+            #expect((0..<60).allSatisfy { outcomes[$0] == ($0 % 2 == 0 ? .allowed : .forbidden("odd \($0)")) })
+            #expect(await pool.processesStarted <= 2)
+        }
+    }
+}

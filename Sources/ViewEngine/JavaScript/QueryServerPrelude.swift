@@ -61,6 +61,44 @@ enum QueryServerPrelude {
         return fn;
     }
 
+    // CommonJS `require` over a design document's strings, as couchjs provides it: map
+    // functions see only `views.lib`, validate_doc_update the whole document.
+    function makeRequire(root) {
+        var cache = {};
+        function requireFrom(parentId) {
+            return function (name) {
+                var parts = String(name).split('/');
+                var path = (parts[0] === '.' || parts[0] === '..') ? parentId.split('/').slice(0, -1) : [];
+                for (var i = 0; i < parts.length; i++) {
+                    if (parts[i] === '..') {
+                        if (path.length === 0) { throw { error: 'invalid_require_path', reason: 'Object has no parent ' + name }; }
+                        path.pop();
+                    } else if (parts[i] !== '.' && parts[i] !== '') {
+                        path.push(parts[i]);
+                    }
+                }
+                var id = path.join('/');
+                if (hasOwn.call(cache, id)) { return cache[id].exports; }
+                var node = root;
+                for (var j = 0; j < path.length; j++) {
+                    if (node === null || typeof node !== 'object' || !hasOwn.call(node, path[j])) {
+                        throw { error: 'invalid_require_path', reason: 'Object has no property "' + path[j] + '" (' + name + ')' };
+                    }
+                    node = node[path[j]];
+                }
+                if (typeof node !== 'string') {
+                    throw { error: 'invalid_require_path', reason: 'Must require a JavaScript string, not: ' + typeof node };
+                }
+                var module = { id: id, exports: {} };
+                cache[id] = module;
+                var body = (0, eval)('(function (module, exports, require) {\n' + node + '\n})');
+                body(module, module.exports, requireFrom(id));
+                return module.exports;
+            };
+        }
+        return requireFrom('');
+    }
+
     function definedOrNull(v) { return v === undefined ? null : v; }
 
     global.emit = function (key, value) {
@@ -91,7 +129,12 @@ enum QueryServerPrelude {
             }
             var validate = null;
             if (typeof req.validate === 'string') { validate = compile(req.validate, 'validate_doc_update'); }
-            if (req.key !== null) { designs[req.key] = { maps: maps, validate: validate, ddoc: req.ddoc }; }
+            var ddoc = req.ddoc || {};
+            var lib = (ddoc.views && ddoc.views.lib) ? { views: { lib: ddoc.views.lib } } : { views: {} };
+            if (req.key !== null) {
+                designs[req.key] = { maps: maps, validate: validate, ddoc: ddoc,
+                                     mapRequire: makeRequire(lib), fullRequire: makeRequire(ddoc) };
+            }
             return true;
         },
         drop: function (req) { delete designs[req.key]; return true; },
@@ -101,6 +144,7 @@ enum QueryServerPrelude {
             var design = designs[req.key];
             if (design === undefined) { throw { error: 'not_loaded', reason: req.key }; }
             var docs = req.docs, maps = design.maps, out = new Array(docs.length), failures = [];
+            global.require = design.mapRequire;
             for (var i = 0; i < docs.length; i++) {
                 var doc = docs[i];
                 if (doc !== null && typeof doc === 'object') { seal(doc); }
@@ -133,6 +177,7 @@ enum QueryServerPrelude {
             var design = designs[req.key];
             if (design === undefined) { throw { error: 'not_loaded', reason: req.key }; }
             if (design.validate === null) { return true; }
+            global.require = design.fullRequire;
             try {
                 design.validate.call(design.ddoc, req.newDoc, req.oldDoc, req.userCtx, req.secObj);
                 return true;
