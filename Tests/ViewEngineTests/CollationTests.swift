@@ -51,6 +51,13 @@ struct CollationTests {
         }
     }
 
+    @Test("rows with equal keys are ordered by document id in byte order")
+    func rowOrder() throws {
+        #expect(ViewCollation.compareRows(key: 1, id: "B", key: try json("1.0"), id: "a") < 0)
+        #expect(ViewCollation.compareRows(key: 1, id: "a", key: 1, id: "a") == 0)
+        #expect(ViewCollation.compareRows(key: "a", id: "z", key: "A", id: "a") < 0)
+    }
+
     @Test("group keys truncate arrays to the group level and leave other keys whole")
     func groupKeys() throws {
         let key = try json(#"["london",1988,"x"]"#)

@@ -44,23 +44,32 @@ enum ASCIICollation {
         return tables
     }()
 
+    /// Primary rank in the high byte, tertiary rank in the low byte, per ASCII code.
+    private static let weights: [UInt16] = (0..<128).map { UInt16(tables.primary[$0]) << 8 | UInt16(tables.tertiary[$0]) }
+
     /// The collation result, or `nil` when either string is not printable ASCII.
     static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int? {
-        let tables = Self.tables
+        weights.withUnsafeBufferPointer { compare(a, b, weights: $0) }
+    }
+
+    private static func compare(
+        _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, weights: UnsafeBufferPointer<UInt16>
+    ) -> Int? {
         let n = min(a.count, b.count)
         var tertiaryResult = 0
         for i in 0..<n {
             let x = a[i], y = b[i]
             guard x >= 0x20, x <= 0x7E, y >= 0x20, y <= 0x7E else { return nil }
             if x == y { continue }
-            let px = tables.primary[Int(x)], py = tables.primary[Int(y)]
+            let wx = weights[Int(x)], wy = weights[Int(y)]
+            let px = wx >> 8, py = wy >> 8
             if px != py {
                 // Remaining bytes must be ASCII too for the answer to hold.
                 guard isPrintableASCII(a, from: i + 1), isPrintableASCII(b, from: i + 1) else { return nil }
                 return px < py ? -1 : 1
             }
             if tertiaryResult == 0 {
-                tertiaryResult = tables.tertiary[Int(x)] < tables.tertiary[Int(y)] ? -1 : 1
+                tertiaryResult = (wx & 0xFF) < (wy & 0xFF) ? -1 : 1
             }
         }
         guard isPrintableASCII(a, from: n), isPrintableASCII(b, from: n) else { return nil }

@@ -18,9 +18,12 @@ public enum ViewCollation {
         case (.string(let x), .string(let y)):
             return compareStrings(x, y)
         case (.array(let xs), .array(let ys)):
-            for (x, y) in zip(xs, ys) {
-                let c = compare(x, y)
+            let n = min(xs.count, ys.count)
+            var i = 0
+            while i < n {
+                let c = compare(xs[i], ys[i])
                 if c != 0 { return c }
+                i += 1
             }
             return xs.count == ys.count ? 0 : (xs.count < ys.count ? -1 : 1)
         case (.object(let xs), .object(let ys)):
@@ -36,19 +39,32 @@ public enum ViewCollation {
         }
     }
 
+    /// Compares view rows as CouchDB orders them: by key, then by document id in raw byte order
+    /// (CouchDB compares ids as binaries, not by ICU collation).
+    public static func compareRows(key a: JSONValue, id idA: String, key b: JSONValue, id idB: String) -> Int {
+        let c = compare(a, b)
+        if c != 0 { return c }
+        if idA == idB { return 0 }
+        return Array(idA.utf8).lexicographicallyPrecedes(idB.utf8) ? -1 : 1
+    }
+
     /// Whether `a` sorts before `b`.
     public static func less(_ a: JSONValue, _ b: JSONValue) -> Bool { compare(a, b) < 0 }
 
     /// Compares strings by ICU root collation (CouchDB's order for view keys).
     public static func compareStrings(_ a: String, _ b: String) -> Int {
-        if a == b { return 0 }
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                if let fast = ASCIICollation.compare(x, y) { return fast }
-                return ICUCollator.compare(x, y)
-            }
+        if let result = a.utf8.withContiguousStorageIfAvailable({ x in
+            b.utf8.withContiguousStorageIfAvailable { y in compareUTF8(x, y) }
+        }), let result {
+            return result
         }
+        var a = a, b = b
+        return a.withUTF8 { x in b.withUTF8 { y in compareUTF8(x, y) } }
+    }
+
+    private static func compareUTF8(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
+        if let fast = ASCIICollation.compare(x, y) { return fast }
+        return ICUCollator.compare(x, y)
     }
 
     /// Compares numbers by value: integers exactly, otherwise as doubles.
