@@ -5,7 +5,7 @@ enum CESU8 {
     static func toUTF8(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         let count = bytes.count
         // Fast path: no 0xED lead byte means no encoded surrogate.
-        guard bytes.contains(0xED) else { return Array(bytes) }
+        guard ByteScan.index(of: 0xED, in: bytes.bindMemory(to: UInt8.self), from: 0) != nil else { return Array(bytes) }
         var out: [UInt8] = []
         out.reserveCapacity(count)
         var i = 0
@@ -39,7 +39,7 @@ enum CESU8 {
     /// as one character, where JavaScript (and CouchDB's couchjs) sees two UTF-16 code units;
     /// escapes give `JSON.parse` the standard strings. Such bytes can only occur inside JSON strings.
     static func escapingSupplementary(_ json: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard json.contains(where: { $0 >= 0xF0 }) else { return nil }
+        guard ByteScan.containsFourByteLead(json) else { return nil }
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(json.count + 64)

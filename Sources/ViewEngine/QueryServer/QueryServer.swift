@@ -39,16 +39,14 @@ public enum QueryServer {
             pending.append(contentsOf: chunk[0..<n])
             var lineStart = 0
             var index = scanFrom
-            while index < pending.count {
-                if pending[index] == 0x0A {
-                    var response = pending.withUnsafeBufferPointer { buffer in
-                        runtime.dispatch(UnsafeBufferPointer(rebasing: buffer[lineStart..<index]))
-                    }
-                    response.append(0x0A)
-                    guard writeAll(output, response) else { return }
-                    lineStart = index + 1
+            while let newline = pending.withUnsafeBufferPointer({ ByteScan.index(of: 0x0A, in: $0, from: index) }) {
+                var response = pending.withUnsafeBufferPointer { buffer in
+                    runtime.dispatch(UnsafeBufferPointer(rebasing: buffer[lineStart..<newline]))
                 }
-                index += 1
+                response.append(0x0A)
+                guard writeAll(output, response) else { return }
+                lineStart = newline + 1
+                index = lineStart
             }
             if lineStart > 0 { pending.removeFirst(lineStart) }
             scanFrom = pending.count

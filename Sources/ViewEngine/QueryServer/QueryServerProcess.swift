@@ -113,7 +113,7 @@ actor QueryServerProcess {
         var scanned = 0
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            if let newline = pending[scanned...].firstIndex(of: 0x0A) {
+            if let newline = pending.withUnsafeBufferPointer({ ByteScan.index(of: 0x0A, in: $0, from: scanned) }) {
                 let line = Array(pending[..<newline])
                 let rest = Array(pending[(newline + 1)...])
                 return .success((line, rest))
