@@ -67,7 +67,7 @@ let package = Package(
             name: "ViewEngine",
             dependencies: ["JSON", "CDuktape", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict,
-            linkerSettings: [.linkedLibrary("_FoundationICU")]
+            linkerSettings: [.linkedLibrary("_FoundationICU", .when(platforms: [.linux]))]
         ),
         // The `gasp` command: argument parsing and wiring only.
         .executableTarget(
