@@ -6,7 +6,9 @@ import Logging
 /// bounded by ``Configuration/timeout`` (the child is killed and replaced when it runs over, or
 /// when it dies), large map batches split and spread over the children.
 ///
-/// Built-in reduces (`_count`, `_sum`, `_stats`) run in Swift without a child.
+/// Built-in reduces (`_count`, `_sum`, `_stats`) run in Swift without a child. Only checking
+/// children in and out goes through the actor; encoding requests and decoding answers run on the
+/// callers' tasks, so parallel callers and parallel map batches decode in parallel.
 public actor QueryServerPool {
     /// How the pool starts and bounds its children.
     public struct Configuration: Sendable {
@@ -62,7 +64,7 @@ public actor QueryServerPool {
     /// Compiles every function of `design` (map, JavaScript reduce, `validate_doc_update`),
     /// throwing ``ViewEngineError/Code/compilationError`` with CouchDB's wording when one does not
     /// compile. Call it when a design document is saved.
-    public func compile(_ design: DesignDocument) async throws {
+    public nonisolated func compile(_ design: DesignDocument) async throws {
         guard design.hasFunctions else { return }
         try await withProcess { process in
             _ = try await self.call(process, QueryServerRequests.load(design, key: nil))
@@ -71,13 +73,13 @@ public actor QueryServerPool {
 
     /// Runs the map functions of `design` over `documents` (JSON values, each with `_id`).
     /// Result `i` belongs to document `i`.
-    public func map(_ design: DesignDocument, documents: [JSONValue]) async throws -> [DocumentMapResult] {
+    public nonisolated func map(_ design: DesignDocument, documents: [JSONValue]) async throws -> [DocumentMapResult] {
         try await map(design, documentJSON: documents.map { $0.serializedBytes() })
     }
 
     /// Runs the map functions of `design` over documents given as JSON text (as a store keeps
     /// them), avoiding a parse and re-serialisation. Result `i` belongs to document `i`.
-    public func map(_ design: DesignDocument, documentJSON: [[UInt8]]) async throws -> [DocumentMapResult] {
+    public nonisolated func map(_ design: DesignDocument, documentJSON: [[UInt8]]) async throws -> [DocumentMapResult] {
         guard !design.views.isEmpty, !documentJSON.isEmpty else {
             return Array(repeating: DocumentMapResult(views: design.views.map { _ in [] }, failures: []), count: documentJSON.count)
         }
@@ -110,7 +112,7 @@ public actor QueryServerPool {
     }
 
     /// Reduces map rows (`rereduce = false`).
-    public func reduce(_ function: ReduceFunction, rows: [ReduceRow]) async throws -> JSONValue {
+    public nonisolated func reduce(_ function: ReduceFunction, rows: [ReduceRow]) async throws -> JSONValue {
         switch function {
         case .count, .sum, .stats:
             return try BuiltinReduce.reduce(function, values: rows.map(\.value))
@@ -122,7 +124,7 @@ public actor QueryServerPool {
     }
 
     /// Combines earlier reduce results (`rereduce = true`).
-    public func rereduce(_ function: ReduceFunction, values: [JSONValue]) async throws -> JSONValue {
+    public nonisolated func rereduce(_ function: ReduceFunction, values: [JSONValue]) async throws -> JSONValue {
         switch function {
         case .count, .sum, .stats:
             return try BuiltinReduce.rereduce(function, values: values)
@@ -135,7 +137,7 @@ public actor QueryServerPool {
 
     /// Runs `validate_doc_update(newDoc, oldDoc, userCtx, secObj)` of `design`.
     /// `userContext` is `{"db": ..., "name": ..., "roles": [...]}`; `oldDocument` is `nil` for a new document.
-    public func validate(
+    public nonisolated func validate(
         _ design: DesignDocument, newDocument: JSONValue, oldDocument: JSONValue?,
         userContext: JSONValue, securityObject: JSONValue
     ) async throws -> ValidationOutcome {
@@ -164,7 +166,7 @@ public actor QueryServerPool {
 
     // MARK: Internals
 
-    private func mapBatch(_ design: DesignDocument, _ documents: ArraySlice<[UInt8]>) async throws -> [DocumentMapResult] {
+    private nonisolated func mapBatch(_ design: DesignDocument, _ documents: ArraySlice<[UInt8]>) async throws -> [DocumentMapResult] {
         try await withProcess { process in
             try await self.ensureLoaded(design, in: process)
             let result = try await self.call(process, QueryServerRequests.map(key: design.cacheKey, documents: documents))
@@ -185,7 +187,7 @@ public actor QueryServerPool {
         (try? JSONParser.parse(json))?["_id"]?.stringValue ?? "?"
     }
 
-    private func ensureLoaded(_ design: DesignDocument, in process: QueryServerProcess) async throws {
+    private nonisolated func ensureLoaded(_ design: DesignDocument, in process: QueryServerProcess) async throws {
         if await process.loadedKeys.contains(design.cacheKey) { return }
         if await process.loadedKeys.count >= configuration.maximumLoadedDesigns {
             _ = try await call(process, QueryServerRequests.reset)
@@ -196,7 +198,7 @@ public actor QueryServerPool {
     }
 
     /// One request to `process`, bounded by the time limit: on timeout the child is killed.
-    private func call(_ process: QueryServerProcess, _ request: [UInt8]) async throws -> JSONValue {
+    private nonisolated func call(_ process: QueryServerProcess, _ request: [UInt8]) async throws -> JSONValue {
         let timeout = configuration.timeout
         let line: [UInt8] = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
             group.addTask { try await process.exchange(request) }
@@ -225,7 +227,7 @@ public actor QueryServerPool {
     /// Checks a child out for `body`, returning it afterwards. A child that failed is replaced;
     /// when it died (rather than timed out) the call is tried once more on a fresh child, since
     /// every request is a pure function of its input and a crashed child may have died earlier.
-    private func withProcess<T: Sendable>(_ body: (QueryServerProcess) async throws -> T) async throws -> T {
+    private nonisolated func withProcess<T: Sendable>(_ body: (QueryServerProcess) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
