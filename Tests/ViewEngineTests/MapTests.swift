@@ -86,6 +86,14 @@ struct MapTests {
         #expect(row.value == "😀3")
     }
 
+    @Test("document JSON with line breaks between tokens is accepted as stored")
+    func rawDocumentText() async throws {
+        let ddoc = try design(views: ["v": ("function(doc) { emit(doc.text, doc.n); }", nil)])
+        let raw = "{\n  \"_id\": \"r\",\r\n  \"text\": \"line\\nbreak\",\n  \"n\": 2.50\n}"
+        let results = try await TestPool.with { try await $0.map(ddoc, documentJSON: [Array(raw.utf8)]) }
+        #expect(results.first?.views[0] == [EmittedRow(key: "line\nbreak", value: try json("2.5"))])
+    }
+
     @Test("many documents are split into batches over several processes and come back in order")
     func batching() async throws {
         let ddoc = try design(views: ["n": ("function(doc) { emit(doc.n, null); }", nil)])

@@ -61,6 +61,20 @@ struct ValidateTests {
         }
     }
 
+    @Test("a view that does not compile never blocks validation, and the reverse")
+    func partsCompileSeparately() async throws {
+        let ddoc = try design(views: ["broken": ("function(doc) { emit(", nil)], validate: Self.fence)
+        try await TestPool.with { (pool: QueryServerPool) async throws in
+            let outcome = try await pool.validate(ddoc, newDocument: ["epoch": 1], oldDocument: ["epoch": 2], userContext: userContext, securityObject: security)
+            #expect(outcome == .forbidden("epoch 1 is lower than current epoch 2"))
+            let error = await #expect(throws: ViewEngineError.self) { try await pool.map(ddoc, documents: [["_id": "a"]]) }
+            #expect(error?.code == .compilationError)
+            let brokenValidate = try design(views: ["fine": ("function(doc) { emit(doc._id, 1); }", nil)], validate: "function(newDoc) {")
+            let rows = try await pool.map(brokenValidate, documents: [["_id": "a"]])
+            #expect(rows[0].views[0] == [EmittedRow(key: "a", value: 1)])
+        }
+    }
+
     @Test("a design document without validate_doc_update allows everything without a process")
     func noFunction() async throws {
         let ddoc = try design(views: ["v": ("function(doc) { emit(1, 1); }", nil)])

@@ -143,9 +143,9 @@ public actor QueryServerPool {
     ) async throws -> ValidationOutcome {
         guard design.validateDocUpdate != nil else { return .allowed }
         return try await withProcess { process in
-            try await self.ensureLoaded(design, in: process)
+            let key = try await self.ensureLoaded(design, .validate, in: process)
             let result = try await self.call(process, QueryServerRequests.validate(
-                key: design.cacheKey, newDocument: newDocument, oldDocument: oldDocument,
+                key: key, newDocument: newDocument, oldDocument: oldDocument,
                 userContext: userContext, securityObject: securityObject))
             return QueryServerRequests.validationOutcome(result)
         }
@@ -168,8 +168,8 @@ public actor QueryServerPool {
 
     private nonisolated func mapBatch(_ design: DesignDocument, _ documents: ArraySlice<[UInt8]>) async throws -> [DocumentMapResult] {
         try await withProcess { process in
-            try await self.ensureLoaded(design, in: process)
-            let result = try await self.call(process, QueryServerRequests.map(key: design.cacheKey, documents: documents))
+            let key = try await self.ensureLoaded(design, .maps, in: process)
+            let result = try await self.call(process, QueryServerRequests.map(key: key, documents: documents))
             let decoded = try QueryServerRequests.mapResults(result, design: design, count: documents.count)
             for (offset, doc) in decoded.enumerated() where !doc.failures.isEmpty {
                 let id = Self.documentID(documents[documents.startIndex + offset])
@@ -187,14 +187,20 @@ public actor QueryServerPool {
         (try? JSONParser.parse(json))?["_id"]?.stringValue ?? "?"
     }
 
-    private nonisolated func ensureLoaded(_ design: DesignDocument, in process: QueryServerProcess) async throws {
-        if await process.loadedKeys.contains(design.cacheKey) { return }
+    /// Compiles the maps or the validate function of `design` in `process` unless it has them;
+    /// returns the key they are kept under there.
+    private nonisolated func ensureLoaded(
+        _ design: DesignDocument, _ part: QueryServerRequests.Part, in process: QueryServerProcess
+    ) async throws -> String {
+        let key = "\(design.cacheKey)/\(part.rawValue)"
+        if await process.loadedKeys.contains(key) { return key }
         if await process.loadedKeys.count >= configuration.maximumLoadedDesigns {
             _ = try await call(process, QueryServerRequests.reset)
             await process.clearLoaded()
         }
-        _ = try await call(process, QueryServerRequests.load(design, key: design.cacheKey))
-        await process.markLoaded(design.cacheKey)
+        _ = try await call(process, QueryServerRequests.load(design, key: key, part: part))
+        await process.markLoaded(key)
+        return key
     }
 
     /// One request to `process`, bounded by the time limit: on timeout the child is killed.

@@ -2,12 +2,22 @@ import JSON
 
 /// Encodes requests of the query-server line protocol (see ``QueryServer``) and decodes answers.
 enum QueryServerRequests {
-    static func load(_ design: DesignDocument, key: String?) -> [UInt8] {
+    /// Which functions of a design document a `load` compiles.
+    enum Part: String {
+        /// Everything (a compile check).
+        case all
+        /// The map functions (for indexing).
+        case maps
+        /// `validate_doc_update` only, so a broken view never blocks writes.
+        case validate
+    }
+
+    static func load(_ design: DesignDocument, key: String?, part: Part = .all) -> [UInt8] {
         var maps: [JSONValue] = []
         var reduces: [JSONValue] = []
-        for view in design.views {
+        for view in design.views where part != .validate {
             maps.append(["name": .string(view.name), "map": .string(view.map)])
-            if case .javaScript(let source) = view.reduce {
+            if part == .all, case .javaScript(let source) = view.reduce {
                 reduces.append(["name": .string(view.name), "reduce": .string(source)])
             }
         }
@@ -16,7 +26,7 @@ enum QueryServerRequests {
             "key": key.map { .string($0) } ?? .null,
             "maps": .array(maps),
             "reduces": .array(reduces),
-            "validate": design.validateDocUpdate.map { .string($0) } ?? .null,
+            "validate": part == .maps ? .null : design.validateDocUpdate.map { .string($0) } ?? .null,
             "ddoc": design.document,
         ]
         return line(request)
