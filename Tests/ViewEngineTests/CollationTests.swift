@@ -51,6 +51,32 @@ struct CollationTests {
         }
     }
 
+    @Test("sort keys order exactly like compare on random mixed keys")
+    func sortKeysAgree() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces: [String] = ["a", "A", "ä", "ß", "ss", "é", "e", " ", "-", "_", "1", "10", "中", "😀", "Z", "ø", "æ", ""]
+        func randomKey(_ depth: Int = 0) -> JSONValue {
+            switch Int.random(in: 0..<(depth > 1 ? 4 : 6), using: &generator) {
+            case 0: return [nil, false, true].randomElement(using: &generator)!
+            case 1: return .number(JSONNumber(uncheckedText: ["-2", "-1.5", "0", "0.0", "1", "1.0", "2.5", "1e3", "1000"].randomElement(using: &generator)!))
+            case 2, 3: return .string((0..<Int.random(in: 0...3, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
+            case 4: return .array((0..<Int.random(in: 0...3, using: &generator)).map { _ in randomKey(depth + 1) })
+            default:
+                var object = JSONObject()
+                for _ in 0..<Int.random(in: 0...2, using: &generator) { object[pieces.randomElement(using: &generator)!] = randomKey(depth + 1) }
+                return .object(object)
+            }
+        }
+        for _ in 0..<3000 {
+            let a = randomKey(), b = randomKey()
+            let byCompare = ViewCollation.compare(a, b).signum()
+            let x = ViewCollation.sortKey(a), y = ViewCollation.sortKey(b)
+            let byKey = x == y ? 0 : (x.lexicographicallyPrecedes(y) ? -1 : 1)
+            #expect(byCompare == byKey, "\(a.serialized()) vs \(b.serialized())")
+            if byCompare != byKey { return }
+        }
+    }
+
     @Test("rows with equal keys are ordered by document id in byte order")
     func rowOrder() throws {
         #expect(ViewCollation.compareRows(key: 1, id: "B", key: try json("1.0"), id: "a") < 0)
