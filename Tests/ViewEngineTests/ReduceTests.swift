@@ -140,6 +140,18 @@ struct ReduceTests {
         }
     }
 
+    @Test("a JavaScript reduce whose output does not shrink hits CouchDB's reduce_limit")
+    func reduceLimit() async throws {
+        let keepAll = ReduceFunction.javaScript("function(keys, values, rereduce) { return values; }")
+        let rows = (0..<2000).map { ReduceRow(key: .int($0), id: "d\($0)", value: .string("a value that is long enough \($0)")) }
+        try await TestPool.with(processes: 1) { (pool: QueryServerPool) async throws in
+            let small = try await pool.reduce(keepAll, rows: Array(rows.prefix(10)))
+            #expect(small.arrayValue?.count == 10)
+            let big = try await pool.reduce(keepAll, rows: rows)
+            #expect(big["reduce_overflow_error"]?.stringValue?.hasPrefix("Reduce output must shrink more rapidly") == true)
+        }
+    }
+
     @Test("a JavaScript reduce that throws is reported as an error and the process stays usable")
     func javaScriptReduceError() async throws {
         try await TestPool.with(processes: 1) { (pool: QueryServerPool) async throws in

@@ -12,6 +12,7 @@ enum QueryServerPrelude {
     var reduceCacheSize = 0;
     var logs = [];
     var rows = null;
+    var lineLength = 0;
     var hasOwn = Object.prototype.hasOwnProperty;
 
     function errorText(e) {
@@ -101,6 +102,18 @@ enum QueryServerPrelude {
 
     function definedOrNull(v) { return v === undefined ? null : v; }
 
+    // couchjs's reduce_limit (on by default in CouchDB): a reduce whose output does not shrink
+    // is replaced by {reduce_overflow_error: message}.
+    function limited(result, src) {
+        result = definedOrNull(result);
+        var outputLength = JSON.stringify(result).length;
+        var inputLength = lineLength - String(src).length;
+        if (outputLength > 4096 && outputLength * 2 > inputLength) {
+            return { reduce_overflow_error: 'Reduce output must shrink more rapidly: input size: ' + inputLength + ' output size: ' + outputLength };
+        }
+        return result;
+    }
+
     global.emit = function (key, value) {
         if (rows === null) { throw new Error('emit() called outside a map function'); }
         rows.push([key, value]);
@@ -168,10 +181,10 @@ enum QueryServerPrelude {
             var fn = reduceFunction(req.src);
             var keys = new Array(req.kvs.length), values = new Array(req.kvs.length);
             for (var i = 0; i < req.kvs.length; i++) { keys[i] = req.kvs[i][0]; values[i] = req.kvs[i][1]; }
-            return definedOrNull(fn(keys, values, false));
+            return limited(fn(keys, values, false), req.src);
         },
         rereduce: function (req) {
-            return definedOrNull(reduceFunction(req.src)(null, req.values, true));
+            return limited(reduceFunction(req.src)(null, req.values, true), req.src);
         },
         validate: function (req) {
             var design = designs[req.key];
@@ -197,6 +210,7 @@ enum QueryServerPrelude {
     global.__gasp_dispatch = function (line) {
         logs = [];
         rows = null;
+        lineLength = line.length;
         var response;
         try {
             var req = JSON.parse(line);
