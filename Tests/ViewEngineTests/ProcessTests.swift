@@ -43,6 +43,21 @@ struct ProcessTests {
         }
     }
 
+    @Test("a pool dropped without shutdown leaves no child behind")
+    func droppedPool() async throws {
+        let ddoc = try design(views: ["v": ("function(doc) { emit(doc._id, 1); }", nil)])
+        var pool: QueryServerPool? = TestPool.make(processes: 1)
+        _ = try await pool?.map(ddoc, documents: [["_id": "a"]])
+        let pid = try #require(await pool?.idleProcessIDs.first)
+        #expect(kill(pid, 0) == 0)
+        pool = nil
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline, kill(pid, 0) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(kill(pid, 0) != 0)
+    }
+
     @Test("a missing executable is reported as a process failure")
     func missingExecutable() async throws {
         let pool = QueryServerPool(configuration: .init(executable: "/nonexistent/gasp"))

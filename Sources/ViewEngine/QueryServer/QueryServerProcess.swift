@@ -19,6 +19,7 @@ actor QueryServerProcess {
     private let queue: DispatchQueue
     private var buffer: [UInt8] = []
     private var alive = true
+    private var released = false
     /// Cache keys of the design documents this process has compiled.
     var loadedKeys: Set<String> = []
 
@@ -83,6 +84,8 @@ actor QueryServerProcess {
 
     /// Kills the child and waits for it, releasing its socket.
     func shutdown() async {
+        guard !released else { return }
+        released = true
         alive = false
         kill()
         let fd = socket
@@ -94,6 +97,16 @@ actor QueryServerProcess {
                 close(fd)
                 continuation.resume()
             }
+        }
+    }
+
+    deinit {
+        // A pool dropped without shutdown(): do not leave the child or its socket behind.
+        if !released {
+            killProcess(pid)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            close(socket)
         }
     }
 
