@@ -108,6 +108,22 @@ struct HTTPBehaviourTests {
         }
     }
 
+    @Test func copyMakesANewDocumentWithTheSameContent() async throws {
+        try await withDatabase { client, db in
+            let source = try await client.send(.PUT, "/\(db)/src", json: [
+                "v": 1, "_attachments": ["a.txt": ["content_type": "text/plain", "data": "aGVsbG8="]],
+            ])
+            #expect(source.status == 201)
+            let copied = try await client.send(.COPY, "/\(db)/src", headers: [("Destination", "dst")])
+            #expect(copied.status == 201)
+            let target = try await client.send(.GET, "/\(db)/dst")
+            #expect(target.json?["v"]?.intValue == 1)
+            let attachment = try await client.send(.GET, "/\(db)/dst/a.txt")
+            #expect(String(decoding: attachment.body, as: UTF8.self) == "hello")
+            #expect(try await client.send(.COPY, "/\(db)/src", headers: [("Destination", "dst")]).status == 409)
+        }
+    }
+
     @Test func oversizedDocumentIs413() async throws {
         try await withTestCouch { couch in
             guard !couch.isExternal else { return }  // CouchDB's limit is its own configuration

@@ -61,6 +61,23 @@ struct StorageTests {
         }
     }
 
+    @Test func countsFollowWritesDeletesAndPurges() async throws {
+        try await withStore { path, store in
+            let a = try #require(try await store.write([edit("a", ["n": 1]), edit("b", ["n": 2])], newEdits: true, context: Self.admin).first?.get())
+            var deletion = try edit("a", [:], rev: a)
+            deletion.deleted = true
+            _ = try await store.write([deletion], newEdits: true, context: Self.admin)
+            var info = try await store.info()
+            #expect(info.docCount == 1 && info.deletedCount == 1 && info.updateSeq == 3)
+            let tombstone = try #require(try await store.record(id: "a"))
+            _ = try await store.purge(["a": tombstone.tree.leafIndices.map { tombstone.tree.nodes[$0].rev }])
+            info = try await store.info()
+            #expect(info.docCount == 1 && info.deletedCount == 0)
+            try store.close()
+            #expect(try await DatabaseStore(name: "t", path: path).info().docCount == 1)
+        }
+    }
+
     @Test func numbersAreStoredAsCouchDBWritesThem() throws {
         let e = try DocumentEdit.parse(try JSONParser.parse(#"{"a":1e3,"b":-0.0,"c":12345678901234567890}"#), id: "n")
         #expect(String(decoding: e.body, as: UTF8.self) == #"{"a":1000.0,"b":0.0,"c":12345678901234567890}"#)

@@ -13,31 +13,29 @@ extension DatabaseStore {
     /// each edit carries its own revision and history, which are merged into the tree.
     func write(_ edits: [DocumentEdit], newEdits: Bool, context: DocumentValidation.Context) async throws -> [WriteResult] {
         let (results, seq) = try await pool.write { db in
-            var seq = try Self.updateSeq(db)
-            let start = seq
+            var counters = try Counters.load(db)
+            let start = counters
             var results: [WriteResult] = []
             results.reserveCapacity(edits.count)
             for edit in edits {
                 // A CouchDB error concerns one document; any other error (the database
                 // itself failing) aborts the whole transaction.
                 do {
-                    let rev = try Self.apply(edit, newEdits: newEdits, context: context, db: db, seq: &seq)
+                    let rev = try Self.apply(edit, newEdits: newEdits, context: context, db: db, counters: &counters)
                     results.append(.success(rev))
                 } catch let error as CouchHTTPError {
                     results.append(.failure(error))
                 }
             }
-            if seq != start {
-                try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE key = 'update_seq'").execute(arguments: [seq])
-            }
-            return (results, seq)
+            if counters != start { try counters.save(db) }
+            return (results, counters.seq)
         }
         await notifier.advance(to: seq)
         return results
     }
 
     private static func apply(
-        _ edit: DocumentEdit, newEdits: Bool, context: DocumentValidation.Context, db: Database, seq: inout Int
+        _ edit: DocumentEdit, newEdits: Bool, context: DocumentValidation.Context, db: Database, counters: inout Counters
     ) throws -> RevisionID {
         let record = try loadRecord(db, id: edit.id)
         var tree = record?.tree ?? RevisionTree()
@@ -89,9 +87,10 @@ extension DatabaseStore {
             .execute(arguments: [edit.id, newRev.description, edit.deleted ? 1 : 0, Data(edit.body),
                                  attachments.isEmpty ? nil : Data(AttachmentInfo.encode(attachments))])
         guard let winner = tree.winner else { return newRev }
-        seq += 1
+        counters.seq += 1
+        counters.account(before: record?.deleted, after: winner.deleted)
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO docs(id, seq, rev, deleted, tree) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [edit.id, seq, winner.rev.description, winner.deleted ? 1 : 0, tree.encoded])
+            .execute(arguments: [edit.id, counters.seq, winner.rev.description, winner.deleted ? 1 : 0, tree.encoded])
         return newRev
     }
 
@@ -110,6 +109,11 @@ extension DatabaseStore {
                 } else if strictStubs {
                     throw CouchHTTPError(status: 412, error: "missing_stub", reason: "Invalid attachment stub in \(edit.id) for \(name)")
                 }
+            case .stored(let info):
+                var copy = info
+                copy.name = name
+                copy.revpos = generation
+                out.append(copy)
             case .data(let contentType, let bytes):
                 let digest = AttachmentInfo.digest(of: bytes)
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO attachments(digest, data) VALUES (?, ?)")
@@ -124,7 +128,7 @@ extension DatabaseStore {
     /// needed; a document left without revisions disappears. Returns the purged revisions by id.
     func purge(_ request: [String: [RevisionID]]) async throws -> [String: [RevisionID]] {
         let (purged, seq) = try await pool.write { db in
-            var seq = try Self.updateSeq(db)
+            var counters = try Counters.load(db)
             var purged: [String: [RevisionID]] = [:]
             for (id, revs) in request {
                 guard let record = try Self.loadRecord(db, id: id) else { purged[id] = []; continue }
@@ -134,17 +138,20 @@ extension DatabaseStore {
                 for rev in removed {
                     try db.execute(sql: "DELETE FROM revs WHERE doc_id = ? AND rev = ?", arguments: [id, rev.description])
                 }
+                guard !removed.isEmpty else { continue }
                 if let winner = tree.winner {
-                    seq += 1
+                    counters.seq += 1
+                    counters.account(before: record.deleted, after: winner.deleted)
                     try db.execute(sql: "UPDATE docs SET seq = ?, rev = ?, deleted = ?, tree = ? WHERE id = ?",
-                                   arguments: [seq, winner.rev.description, winner.deleted ? 1 : 0, tree.encoded, id])
+                                   arguments: [counters.seq, winner.rev.description, winner.deleted ? 1 : 0, tree.encoded, id])
                 } else {
+                    counters.account(before: record.deleted, after: nil)
                     try db.execute(sql: "DELETE FROM docs WHERE id = ?", arguments: [id])
                     try db.execute(sql: "DELETE FROM revs WHERE doc_id = ?", arguments: [id])
                 }
             }
-            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'update_seq'", arguments: [seq])
-            return (purged, seq)
+            try counters.save(db)
+            return (purged, counters.seq)
         }
         await notifier.advance(to: seq)
         return purged
