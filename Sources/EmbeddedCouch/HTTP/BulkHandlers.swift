@@ -12,6 +12,7 @@ extension CouchService {
         var edits: [DocumentEdit] = []
         edits.reserveCapacity(docs.count)
         var design = false
+        var designValues: [JSONValue] = []
         var localEdits: [DocumentEdit] = []
         for doc in docs {
             var value = doc
@@ -32,16 +33,18 @@ extension CouchService {
             if edit.id.hasPrefix("_design/") {
                 design = true
                 try Self.checkDesignDocument(value)
+                designValues.append(value)
             }
             edits.append(edit)
         }
         try context.authorize(design ? .designWrite : .write)
+        for value in designValues { try await compileDesignDocument(value) }
         if body["all_or_nothing"]?.boolValue == true {
             return Self.json(417, .array(edits.map { edit in
                 ["id": .string(edit.id), "rev": .string(edit.rev.map { "\($0)" } ?? "0-"), "error": "not_implemented", "reason": "all_or_nothing is not supported"]
             }))
         }
-        let results = try await context.store.write(edits, newEdits: newEdits, context: context.validation)
+        let results = try await validatedWrite(context, edits, newEdits: newEdits)
         // `_local` documents in a bulk request are stored as PUT stores them.
         var localResults: [(String, Int)] = []
         for edit in localEdits {
