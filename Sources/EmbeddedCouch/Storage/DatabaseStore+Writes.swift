@@ -17,11 +17,12 @@ extension DatabaseStore {
             let start = counters
             var results: [WriteResult] = []
             results.reserveCapacity(edits.count)
+            var known = edits.count > 1 ? try Self.loadRecords(db, ids: edits.map(\.id)) : [:]
             for edit in edits {
                 // A CouchDB error concerns one document; any other error (the database
                 // itself failing) aborts the whole transaction.
                 do {
-                    let rev = try Self.apply(edit, newEdits: newEdits, context: context, db: db, counters: &counters)
+                    let rev = try Self.apply(edit, newEdits: newEdits, context: context, db: db, counters: &counters, known: &known)
                     results.append(.success(rev))
                 } catch let error as CouchHTTPError {
                     results.append(.failure(error))
@@ -35,9 +36,10 @@ extension DatabaseStore {
     }
 
     private static func apply(
-        _ edit: DocumentEdit, newEdits: Bool, context: DocumentValidation.Context, db: Database, counters: inout Counters
+        _ edit: DocumentEdit, newEdits: Bool, context: DocumentValidation.Context, db: Database, counters: inout Counters,
+        known: inout [String: DocumentRecord?]
     ) throws -> RevisionID {
-        let record = try loadRecord(db, id: edit.id)
+        let record = try known[edit.id] ?? loadRecord(db, id: edit.id)
         var tree = record?.tree ?? RevisionTree()
         let parentIndex: Int?
         let newRev: RevisionID
@@ -91,7 +93,34 @@ extension DatabaseStore {
         counters.account(before: record?.deleted, after: winner.deleted)
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO docs(id, seq, rev, deleted, tree) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [edit.id, counters.seq, winner.rev.description, winner.deleted ? 1 : 0, tree.encoded])
+        if !known.isEmpty {
+            known[edit.id] = DocumentRecord(id: edit.id, seq: counters.seq, tree: tree, winner: winner.rev, deleted: winner.deleted)
+        }
         return newRev
+    }
+
+    /// The records of many documents in a few statements (a `_bulk_docs` request); ids the
+    /// database does not have map to nil.
+    private static func loadRecords(_ db: Database, ids: [String]) throws -> [String: DocumentRecord?] {
+        var out: [String: DocumentRecord?] = [:]
+        out.reserveCapacity(ids.count)
+        for id in ids { out[id] = .some(nil) }
+        let unique = Array(out.keys)
+        var start = 0
+        while start < unique.count {
+            let chunk = unique[start..<min(start + 500, unique.count)]
+            start += chunk.count
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT id, seq, rev, deleted, tree FROM docs WHERE id IN (\(placeholders))"),
+                arguments: StatementArguments(Array(chunk)))
+            while let row = try rows.next() {
+                guard let winner = RevisionID(row[2] as String) else { continue }
+                let id: String = row[0]
+                out[id] = DocumentRecord(id: id, seq: row[1], tree: RevisionTree(encoded: row[4]), winner: winner, deleted: (row[3] as Int) != 0)
+            }
+        }
+        return out
     }
 
     /// The attachments of the new revision: new bytes stored under their digest, stubs taken
