@@ -34,12 +34,15 @@ extension CouchService {
                 results.append(result)
             }
         }
-        if designChanged {
-            // A changed or deleted design document's old index is of no further use.
-            let live = try await views.designs.designs(context.store)
-            try await context.store.dropViewIndexes(keeping: Set(live.map { $0.id + "|" + $0.signature }))
-        }
+        // A changed or deleted design document's old index is of no further use.
+        if designChanged { try await dropStaleViewIndexes(context.store) }
         return results
+    }
+
+    /// Drops the indexes no live design document uses (also `POST /db/_view_cleanup`).
+    func dropStaleViewIndexes(_ store: DatabaseStore) async throws {
+        let live = try await views.designs.designs(store)
+        try await store.dropViewIndexes(keeping: Set(live.map { $0.id + "|" + $0.signature }))
     }
 
     /// The rejection of one edit, or nil when it may be written (or the store will refuse it).
