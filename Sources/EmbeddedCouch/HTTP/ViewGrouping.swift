@@ -5,7 +5,8 @@ import ViewEngine
 ///
 /// Rows arrive in collation order, so a group is a run of neighbours. Group identity is
 /// decided on the stored sort keys (``ViewCollation/sortKey(_:)``): at `group_level=N` the
-/// bytes of an array key's first N elements, so no key is parsed except each group's first.
+/// bytes of an array key's first N elements, so no key is parsed except each group's first
+/// (see ``DatabaseStore/scanGroups(index:view:range:level:input:)``).
 enum ViewGrouping {
     enum Level: Equatable {
         /// One group over everything (`key: null`).
@@ -16,45 +17,27 @@ enum ViewGrouping {
         case level(Int)
     }
 
-    struct Group {
-        /// `nil` for the single ungrouped result (`"key": null`).
-        var key: JSONValue?
-        var rows: [ViewRow]
-    }
-
-    static func groups(_ rows: [(sort: [UInt8], row: ViewRow)], level: Level) -> [Group] {
-        guard !rows.isEmpty else { return [] }
-        if level == .none { return [Group(key: nil, rows: rows.map(\.row))] }
-        var out: [Group] = []
-        var currentPrefix: ArraySlice<UInt8> = []
-        for (sort, row) in rows {
-            let prefix = groupPrefix(sort, level: level)
-            if !out.isEmpty, prefix == currentPrefix {
-                out[out.count - 1].rows.append(row)
-                continue
+    /// How many leading bytes of a sort key decide its group: none for a single group, all
+    /// for `group=true`, and for `group_level=N` the bytes of an array key's first N elements
+    /// (a key that is not an array is its own group).
+    static func groupPrefixLength(_ sort: UnsafeRawBufferPointer, level: Level) -> Int {
+        switch level {
+        case .none: return 0
+        case .exact: return sort.count
+        case .level(let n):
+            guard sort.first == 0x06 else { return sort.count }
+            var index = 1
+            var elements = 0
+            while elements < n, index < sort.count, sort[index] != 0x00 {
+                index = skipValue(sort, from: index)
+                elements += 1
             }
-            currentPrefix = prefix
-            var key = (try? JSONParser.parse(row.key)) ?? .null
-            if case .level(let n) = level { key = ViewCollation.groupKey(key, level: n) }
-            out.append(Group(key: key, rows: [row]))
+            return min(index, sort.count)
         }
-        return out
     }
 
-    /// The part of a sort key that decides its group.
-    static func groupPrefix(_ sort: [UInt8], level: Level) -> ArraySlice<UInt8> {
-        guard case .level(let n) = level, sort.first == 0x06 else { return sort[...] }
-        var index = 1
-        var elements = 0
-        while elements < n, index < sort.count, sort[index] != 0x00 {
-            index = skipValue(sort, from: index)
-            elements += 1
-        }
-        return sort[..<min(index, sort.count)]
-    }
-
-    /// The index just past the encoded value starting at `index`.
-    private static func skipValue(_ bytes: [UInt8], from start: Int) -> Int {
+    /// The index just past the encoded value starting at `start`.
+    private static func skipValue(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
         var index = start
         guard index < bytes.count else { return index }
         let tag = bytes[index]
@@ -79,18 +62,27 @@ enum ViewGrouping {
         }
     }
 
+    /// The key a group is shown under: its first row's key, truncated to the group level.
+    static func groupKey(_ group: ScannedGroup, level: Level) -> JSONValue? {
+        guard level != .none else { return nil }
+        let key = (try? JSONParser.parse(group.firstKey)) ?? .null
+        if case .level(let n) = level { return ViewCollation.groupKey(key, level: n) }
+        return key
+    }
+
     /// Rows handed to a JavaScript reduce per call; larger groups are reduced in parts and
     /// the parts rereduced, as CouchDB's B-tree does.
     static let javaScriptChunk = 1_000
 
     /// The reduced value of one group. A built-in that cannot combine its values gives
     /// CouchDB's `builtin_reduce_error` object as the value, as CouchDB does.
-    static func reduce(_ rows: [ViewRow], with function: ReduceFunction, pool: QueryServerPool) async throws -> JSONValue {
+    static func reduce(_ group: ScannedGroup, with function: ReduceFunction, pool: QueryServerPool) async throws -> JSONValue {
+        let rows = group.rows
         switch function {
         case .count:
-            return .number(JSONNumber(rows.count))
+            return .number(JSONNumber(group.count))
         case .sum, .stats:
-            let values = rows.map { (try? JSONParser.parse($0.value)) ?? .null }
+            let values = group.values
             do {
                 return try BuiltinReduce.reduce(function, values: values)
             } catch {

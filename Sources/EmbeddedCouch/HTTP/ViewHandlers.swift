@@ -66,7 +66,8 @@ extension CouchService {
         } else {
             rows = try await store.viewRows(index: state.index, view: view, range: query.range, skip: query.skip, limit: query.limit)
         }
-        let counts = try await store.viewCounts(index: state.index, view: view, before: query.offsetBound, descending: query.descending)
+        let counts = try await views.ranks.counts(
+            store, index: state.index, view: view, seq: state.seq, before: query.offsetBound, descending: query.descending)
         let offset = min(counts.before + (query.keys == nil ? query.skip : 0), counts.total)
 
         var out = JSONBytes(capacity: 64 + rows.count * 64)
@@ -121,18 +122,27 @@ extension CouchService {
     ) async throws -> CouchResponse {
         let store = context.store
         let level: ViewGrouping.Level = query.group ? .exact : query.groupLevel.map { .level($0) } ?? .none
-        var groups: [ViewGrouping.Group] = []
+        let input: ReduceInput = switch reduce {
+        case .count: .count
+        case .sum, .stats: .values
+        case .javaScript: .rows
+        }
+        var groups: [ScannedGroup] = []
         if let keys = query.keys {
-            var all: [(sort: [UInt8], row: ViewRow)] = []
             for key in keys {
-                let rows = try await store.viewRowsForReduce(
-                    index: state.index, view: view, range: ViewQuery.range(forKey: key, descending: query.descending))
-                if level == .none { all += rows } else { groups += ViewGrouping.groups(rows, level: level) }
+                let range = ViewQuery.range(forKey: key, descending: query.descending)
+                let found = try await store.scanGroups(index: state.index, view: view, range: range, level: level, input: input)
+                if level == .none, let extra = found.first, !groups.isEmpty {
+                    // Without grouping, the listed keys reduce together.
+                    groups[0].count += extra.count
+                    groups[0].values += extra.values
+                    groups[0].rows += extra.rows
+                } else {
+                    groups += found
+                }
             }
-            if level == .none { groups = ViewGrouping.groups(all, level: .none) }
         } else {
-            let rows = try await store.viewRowsForReduce(index: state.index, view: view, range: query.range)
-            groups = ViewGrouping.groups(rows, level: level)
+            groups = try await store.scanGroups(index: state.index, view: view, range: query.range, level: level, input: input)
         }
         if query.skip > 0 { groups.removeFirst(min(query.skip, groups.count)) }
         if let limit = query.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
@@ -146,9 +156,9 @@ extension CouchService {
         }
         out.raw("\"rows\":[")
         for (i, group) in groups.enumerated() {
-            let value = try await ViewGrouping.reduce(group.rows, with: reduce, pool: views.indexer.pool)
+            let value = try await ViewGrouping.reduce(group, with: reduce, pool: views.indexer.pool)
             out.raw(i == 0 ? "{\"key\":" : ",{\"key\":")
-            if let key = group.key { out.value(key) } else { out.raw("null") }
+            if let key = ViewGrouping.groupKey(group, level: level) { out.value(key) } else { out.raw("null") }
             out.raw(",\"value\":")
             out.value(value)
             out.raw("}")

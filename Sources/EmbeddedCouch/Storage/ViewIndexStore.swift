@@ -17,6 +17,15 @@ struct ViewIndexState: Sendable {
     var seq: Int
 }
 
+/// A row on its way into the index: its view, sort key and number among the document's
+/// rows of that view (emitting the same key twice is allowed).
+struct IndexedRow: Sendable {
+    var view: Int
+    var sort: [UInt8]
+    var number: Int
+    var row: ViewRow
+}
+
 /// One document's changes for an index: its id, sequence and, unless it is deleted (or a
 /// design document, which views never see), its JSON as map functions receive it.
 struct IndexSourceDocument: Sendable {
@@ -27,7 +36,8 @@ struct IndexSourceDocument: Sendable {
 
 /// View indexes live in the database's own SQLite file, so they go away with it.
 ///
-/// `view_rows` holds every emitted row keyed by `(index, view, sort key, doc id)`:
+/// `view_rows` holds every emitted row keyed by `(index, view, sort key, doc id, emit number)`,
+/// clustered in that order (`WITHOUT ROWID`), so range scans read neighbouring pages:
 /// ``ViewCollation/sortKey(_:)`` bytes compare with `memcmp` in CouchDB collation order and ids
 /// compare as raw bytes as CouchDB's do, so SQLite range-scans and orders rows itself.
 extension DatabaseStore {
@@ -37,9 +47,8 @@ extension DatabaseStore {
                 id INTEGER PRIMARY KEY, ddoc TEXT NOT NULL, signature TEXT NOT NULL, seq INTEGER NOT NULL,
                 UNIQUE(ddoc, signature));
             CREATE TABLE IF NOT EXISTS view_rows(
-                ix INTEGER NOT NULL, view INTEGER NOT NULL, sort BLOB NOT NULL, doc_id TEXT NOT NULL,
-                key BLOB NOT NULL, value BLOB NOT NULL);
-            CREATE INDEX IF NOT EXISTS view_rows_order ON view_rows(ix, view, sort, doc_id);
+                ix INTEGER NOT NULL, view INTEGER NOT NULL, sort BLOB NOT NULL, doc_id TEXT NOT NULL, n INTEGER NOT NULL,
+                key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY(ix, view, sort, doc_id, n)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS view_rows_doc ON view_rows(ix, doc_id);
             """)
     }
@@ -98,16 +107,16 @@ extension DatabaseStore {
     /// Replaces the rows of `documents` in the index with `rows` (per view) and records
     /// `seq` as indexed. `fresh` skips the deletes when the index was empty.
     func applyViewRows(
-        index: Int64, documents: [String], fresh: Bool, rows: [(view: Int, sort: [UInt8], row: ViewRow)], seq: Int
+        index: Int64, documents: [String], fresh: Bool, rows: [IndexedRow], seq: Int
     ) async throws {
         try await pool.write { db in
             if !fresh {
                 let delete = try db.cachedStatement(sql: "DELETE FROM view_rows WHERE ix = ? AND doc_id = ?")
                 for id in documents { try delete.execute(arguments: [index, id]) }
             }
-            let insert = try db.cachedStatement(sql: "INSERT INTO view_rows(ix, view, sort, doc_id, key, value) VALUES (?, ?, ?, ?, ?, ?)")
+            let insert = try db.cachedStatement(sql: "INSERT INTO view_rows(ix, view, sort, doc_id, n, key, value) VALUES (?, ?, ?, ?, ?, ?, ?)")
             for item in rows {
-                try insert.execute(arguments: [index, item.view, Data(item.sort), item.row.id, Data(item.row.key), Data(item.row.value)])
+                try insert.execute(arguments: [index, item.view, Data(item.sort), item.row.id, item.number, Data(item.row.key), Data(item.row.value)])
             }
             try db.execute(sql: "UPDATE view_indexes SET seq = ? WHERE id = ?", arguments: [seq, index])
         }
@@ -128,7 +137,7 @@ extension DatabaseStore {
     }
 
     /// The SQL condition and arguments selecting `range` (without direction).
-    private static func rangeCondition(_ range: ViewRange) -> (String, [any DatabaseValueConvertible]) {
+    static func rangeCondition(_ range: ViewRange) -> (String, [any DatabaseValueConvertible]) {
         var sql = ""
         var args: [any DatabaseValueConvertible] = []
         // Ascending: start is the lower bound; descending: the upper one.
@@ -156,50 +165,13 @@ extension DatabaseStore {
         try await pool.read { db in
             let (condition, args) = Self.rangeCondition(range)
             let direction = range.descending ? "DESC" : "ASC"
-            let sql = "SELECT doc_id, key, value FROM view_rows WHERE ix = ? AND view = ?\(condition) ORDER BY sort \(direction), doc_id \(direction), rowid \(direction) LIMIT ? OFFSET ?"
+            let sql = "SELECT doc_id, key, value FROM view_rows WHERE ix = ? AND view = ?\(condition) ORDER BY sort \(direction), doc_id \(direction), n \(direction) LIMIT ? OFFSET ?"
             let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments([index, view] + args + [limit ?? -1, skip]))
             var out: [ViewRow] = []
             while let row = try cursor.next() {
                 out.append(ViewRow(id: row[0], key: [UInt8](row[1] as Data), value: [UInt8](row[2] as Data)))
             }
             return out
-        }
-    }
-
-    /// Rows of `view` in `range` with their sort keys (for grouping), in order.
-    func viewRowsForReduce(index: Int64, view: Int, range: ViewRange) async throws -> [(sort: [UInt8], row: ViewRow)] {
-        try await pool.read { db in
-            let (condition, args) = Self.rangeCondition(range)
-            let direction = range.descending ? "DESC" : "ASC"
-            let sql = "SELECT doc_id, key, value, sort FROM view_rows WHERE ix = ? AND view = ?\(condition) ORDER BY sort \(direction), doc_id \(direction), rowid \(direction)"
-            let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments([index, view] + args))
-            var out: [(sort: [UInt8], row: ViewRow)] = []
-            while let row = try cursor.next() {
-                out.append(([UInt8](row[3] as Data), ViewRow(id: row[0], key: [UInt8](row[1] as Data), value: [UInt8](row[2] as Data))))
-            }
-            return out
-        }
-    }
-
-    /// How many rows `view` has in all, and how many come before `bound` in the direction asked.
-    func viewCounts(index: Int64, view: Int, before bound: ViewBound?, descending: Bool) async throws -> (total: Int, before: Int) {
-        try await pool.read { db in
-            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM view_rows WHERE ix = ? AND view = ?"),
-                                         arguments: [index, view]) ?? 0
-            guard let bound else { return (total, 0) }
-            // Rows strictly before the bound: the complement of a range starting at it.
-            let strict = descending ? ">" : "<"
-            var sql = "SELECT count(*) FROM view_rows WHERE ix = ? AND view = ? AND "
-            var args: [any DatabaseValueConvertible] = [index, view]
-            if let docID = bound.docID {
-                sql += "(sort \(strict) ? OR (sort = ? AND doc_id \(strict) ?))"
-                args += [Data(bound.sort), Data(bound.sort), docID]
-            } else {
-                sql += "sort \(strict) ?"
-                args.append(Data(bound.sort))
-            }
-            let before = try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
-            return (total, before)
         }
     }
 }

@@ -27,12 +27,13 @@ final class ViewIndexer: Sendable {
                 guard let last = batch.last else { return state }
                 let mappable = batch.filter { $0.json != nil }
                 let results = try await pool.map(functions, documentJSON: mappable.map { $0.json! })
-                var rows: [(view: Int, sort: [UInt8], row: ViewRow)] = []
+                var rows: [IndexedRow] = []
                 for (document, result) in zip(mappable, results) {
                     for (view, emitted) in result.views.enumerated() {
-                        for item in emitted {
-                            rows.append((view, ViewCollation.sortKey(item.key),
-                                         ViewRow(id: document.id, key: item.key.serializedBytes(), value: item.value.serializedBytes())))
+                        for (number, item) in emitted.enumerated() {
+                            rows.append(IndexedRow(
+                                view: view, sort: ViewCollation.sortKey(item.key), number: number,
+                                row: ViewRow(id: document.id, key: item.key.serializedBytes(), value: item.value.serializedBytes())))
                         }
                     }
                 }

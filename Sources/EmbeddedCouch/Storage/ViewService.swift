@@ -8,6 +8,8 @@ import ViewEngine
 /// them when the server's run scope ends.
 struct ViewService: Sendable {
     let designs = DesignDocumentCache()
+    /// `total_rows` and `offset` without counting every row.
+    let ranks = ViewRanks()
     let indexer: ViewIndexer
 
     init(queryServerExecutable: String, logger: Logger) {
