@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import ViewEngine
 
@@ -46,8 +47,9 @@ enum ViewGrouping {
         case 0x04:
             return index + 8
         case 0x05:
-            while index < bytes.count, bytes[index] != 0 { index += 1 }
-            return index + 1
+            // An ICU sort key: its only 0 byte ends it.
+            guard index < bytes.count, let end = memchr(bytes.baseAddress! + index, 0, bytes.count - index) else { return bytes.count }
+            return bytes.baseAddress!.distance(to: UnsafeRawPointer(end)) + 1
         case 0x06:
             while index < bytes.count, bytes[index] != 0 { index = skipValue(bytes, from: index) }
             return index + 1

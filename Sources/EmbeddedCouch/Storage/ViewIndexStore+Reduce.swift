@@ -43,7 +43,8 @@ extension DatabaseStore {
                     guard let data else { return false }
                     return data.withUnsafeBytes { bytes in
                         let length = ViewGrouping.groupPrefixLength(bytes, level: level)
-                        if !groups.isEmpty, length == prefix.count, prefix.elementsEqual(bytes.prefix(length)) {
+                        if !groups.isEmpty, length == prefix.count,
+                           length == 0 || prefix.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, length) == 0 }) {
                             return true
                         }
                         prefix = Array(bytes[0..<length])
