@@ -149,6 +149,28 @@ struct ViewIndexTests {
         }
     }
 
+    @Test("offset and total_rows over more rows than one fence post covers, both directions and with doc ids")
+    func offsetsOverManyRows() async throws {
+        try await Self.withViewDatabase { client, db in
+            let design: JSONValue = ["views": ["half": ["map": "function(doc) { emit(Math.floor(doc.n / 2), doc.n); }"]]]
+            #expect(try await client.send(.PUT, db + "/_design/o", json: design).status == 201)
+            let docs: [JSONValue] = (0..<1_200).map { n in ["_id": .string(String(format: "n%04d", n)), "n": .number(JSONNumber(n))] }
+            #expect(try await client.send(.POST, db + "/_bulk_docs", json: ["docs": .array(docs)]).status == 201)
+            for key in [0, 1, 127, 128, 129, 300, 511, 599] {
+                let up = try await client.send(.GET, db + "/_design/o/_view/half?key=\(key)")
+                #expect(up.json?["total_rows"] == 1_200)
+                #expect(up.json?["offset"]?.intValue == 2 * key, "key \(key)")
+                #expect(Self.values(up) == [.number(JSONNumber(2 * key)), .number(JSONNumber(2 * key + 1))])
+                let second = String(format: "n%04d", 2 * key + 1)
+                let byID = try await client.send(.GET, db + "/_design/o/_view/half?startkey=\(key)&startkey_docid=\(second)&limit=1")
+                #expect(byID.json?["offset"]?.intValue == 2 * key + 1, "key \(key) docid")
+                let down = try await client.send(.GET, db + "/_design/o/_view/half?descending=true&startkey=\(key)&limit=1")
+                #expect(down.json?["offset"]?.intValue == 1_200 - 2 * key - 2, "key \(key) descending")
+                #expect(down.json?["rows"]?[0]?["value"]?.intValue == 2 * key + 1)
+            }
+        }
+    }
+
     static func with(_ value: JSONValue, rev: JSONValue?) throws -> JSONValue {
         guard case .object(var members) = value, let rev else { throw TestSupportError("no revision") }
         members["_rev"] = rev
