@@ -22,25 +22,41 @@ final class ViewIndexer: Sendable {
         let key = store.name + "|" + store.sequence.suffix + "|" + design.id + "|" + design.signature
         return try await locks.withLock(key) {
             var state = try await store.viewIndexState(ddoc: design.id, signature: design.signature)
-            while true {
-                let batch = try await store.indexSource(since: state.seq, limit: batchSize)
-                guard let last = batch.last else { return state }
-                let mappable = batch.filter { $0.json != nil }
-                let results = try await pool.map(functions, documentJSON: mappable.map { $0.json! })
-                var rows: [IndexedRow] = []
-                for (document, result) in zip(mappable, results) {
-                    for (view, emitted) in result.views.enumerated() {
-                        for (number, item) in emitted.enumerated() {
-                            rows.append(IndexedRow(
-                                view: view, sort: ViewCollation.sortKey(item.key), number: number,
-                                row: ViewRow(id: document.id, key: item.key.serializedBytes(), value: item.value.serializedBytes())))
-                        }
-                    }
-                }
+            var batch = try await store.indexSource(since: state.seq, limit: batchSize)
+            guard !batch.isEmpty else { return state }
+            var rows = try await mapRows(batch, functions)
+            while let last = batch.last {
+                // The next batch is read and mapped while this one is written.
+                async let following = readAndMap(store, since: last.seq, functions)
                 try await store.applyViewRows(index: state.index, documents: batch.map(\.id), fresh: state.seq == 0, rows: rows, seq: last.seq)
                 state.seq = last.seq
+                (batch, rows) = try await following
+            }
+            return state
+        }
+    }
+
+    private func readAndMap(_ store: DatabaseStore, since: Int, _ functions: DesignDocument) async throws -> ([IndexSourceDocument], [IndexedRow]) {
+        let batch = try await store.indexSource(since: since, limit: batchSize)
+        return (batch, try await mapRows(batch, functions))
+    }
+
+    /// The rows the design document's maps emit for `batch` (deleted documents emit none).
+    private func mapRows(_ batch: [IndexSourceDocument], _ functions: DesignDocument) async throws -> [IndexedRow] {
+        let mappable = batch.filter { $0.json != nil }
+        guard !mappable.isEmpty else { return [] }
+        let results = try await pool.map(functions, documentJSON: mappable.map { $0.json! })
+        var rows: [IndexedRow] = []
+        for (document, result) in zip(mappable, results) {
+            for (view, emitted) in result.views.enumerated() {
+                for (number, item) in emitted.enumerated() {
+                    rows.append(IndexedRow(
+                        view: view, sort: ViewCollation.sortKey(item.key), number: number,
+                        row: ViewRow(id: document.id, key: item.key.serializedBytes(), value: item.value.serializedBytes())))
+                }
             }
         }
+        return rows
     }
 }
 
