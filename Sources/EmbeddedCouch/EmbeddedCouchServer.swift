@@ -29,6 +29,9 @@ public struct EmbeddedCouchConfiguration: Sendable {
     public var admin: ServerAdmin? = nil
     /// The largest document body accepted (CouchDB's `max_document_size`); larger is 413.
     public var maxDocumentBytes: Int = 8_000_000
+    /// The `gasp` executable that runs design-document JavaScript (`gasp query-server`);
+    /// nil means this process's own executable, right for `gasp serve` and `gasp demo`.
+    public var queryServerExecutable: String? = nil
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
@@ -74,9 +77,11 @@ public final class EmbeddedCouchServer: Service, Sendable {
                 group.cancelAll()
             }
         } catch {
+            await service.views.shutdown()
             fail("the server stopped: \(error)")
             throw error
         }
+        await service.views.shutdown()
         fail("the server stopped")
     }
 

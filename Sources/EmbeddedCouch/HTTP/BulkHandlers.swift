@@ -12,6 +12,7 @@ extension CouchService {
         var edits: [DocumentEdit] = []
         edits.reserveCapacity(docs.count)
         var design = false
+        var designValues: [JSONValue] = []
         var localEdits: [DocumentEdit] = []
         // Where each document of the request went: false = `edits`, true = `localEdits`.
         var order: [Bool] = []
@@ -35,17 +36,19 @@ extension CouchService {
             if edit.id.hasPrefix("_design/") {
                 design = true
                 try Self.checkDesignDocument(value)
+                designValues.append(value)
             }
             edits.append(edit)
             order.append(false)
         }
         try context.authorize(design ? .designWrite : .write)
+        for value in designValues { try await compileDesignDocument(value) }
         if body["all_or_nothing"]?.boolValue == true {
             return Self.json(417, .array(edits.map { edit in
                 ["id": .string(edit.id), "rev": .string(edit.rev.map { "\($0)" } ?? "0-"), "error": "not_implemented", "reason": "all_or_nothing is not supported"]
             }))
         }
-        let results = try await context.store.write(edits, newEdits: newEdits, context: context.validation)
+        let results = try await validatedWrite(context, edits, newEdits: newEdits)
         // `_local` documents in a bulk request are stored as PUT stores them.
         var localResults: [(String, Int)] = []
         for edit in localEdits {

@@ -35,9 +35,13 @@ extension CouchService {
             try request.requireJSONContentType()
             try await store.compact()
             return Self.json(202, ["ok": true])
-        case "_ensure_full_commit", "_view_cleanup":
+        case "_view_cleanup":
             try context.authorize(.admin)
-            return Self.json(second == "_ensure_full_commit" ? 201 : 202, ["ok": true])
+            try await dropStaleViewIndexes(store)
+            return Self.json(202, ["ok": true])
+        case "_ensure_full_commit":
+            try context.authorize(.admin)
+            return Self.json(201, ["ok": true])
         case "_revs_limit":
             try context.authorize(request.method == "PUT" ? .admin : .read)
             return request.method == "PUT" ? Self.json(200, ["ok": true]) : Self.json(200, 1000)

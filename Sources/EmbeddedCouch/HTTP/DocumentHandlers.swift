@@ -12,7 +12,7 @@ extension CouchService {
             guard segments.count >= 3, !segments[2].isEmpty else { return try invalidReservedID(context, local: false) }
             id = "_design/" + segments[2]
             rest = segments.dropFirst(3)
-            if let next = rest.first, next.hasPrefix("_") { return try await designRequest(context, id: id) }
+            if let next = rest.first, next.hasPrefix("_") { return try await designRequest(context, id: id, rest: rest) }
         case "_local":
             guard segments.count >= 3, !segments[2].isEmpty else { return try invalidReservedID(context, local: true) }
             return try await localDocument(context, id: "_local/" + segments[2])
@@ -48,9 +48,9 @@ extension CouchService {
         }
     }
 
-    /// `/{db}/_design/{name}/_…` (views, `_info`): served by the design-document handlers
-    /// once they exist; until then a missing design document or endpoint is 404.
-    private func designRequest(_ context: DatabaseContext, id: String) async throws -> CouchResponse {
+    /// `/{db}/_design/{name}/_…`: views; any other endpoint is 404.
+    private func designRequest(_ context: DatabaseContext, id: String, rest: ArraySlice<String>) async throws -> CouchResponse {
+        if rest.first == "_view" { return try await viewRequest(context, designID: id, rest: rest) }
         try context.authorize(.read)
         throw CouchHTTPError.notFound()
     }

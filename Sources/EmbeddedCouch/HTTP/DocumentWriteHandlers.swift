@@ -126,7 +126,10 @@ extension CouchService {
         if edit.body.count > maxDocumentBytes {
             throw CouchHTTPError(status: 413, error: "document_too_large", reason: edit.id)
         }
-        if edit.id.hasPrefix("_design/") { try Self.checkDesignDocument(value) }
+        if edit.id.hasPrefix("_design/") {
+            try Self.checkDesignDocument(value)
+            try await compileDesignDocument(value)
+        }
         return edit
     }
 
@@ -149,7 +152,7 @@ extension CouchService {
 
     /// Writes one document and returns its new revision (or throws its error).
     func writeOne(_ context: DatabaseContext, _ edit: DocumentEdit, newEdits: Bool) async throws -> RevisionID {
-        let results = try await context.store.write([edit], newEdits: newEdits, context: context.validation)
+        let results = try await validatedWrite(context, [edit], newEdits: newEdits)
         switch results.first {
         case .success(let rev): return rev
         case .failure(let error): throw error

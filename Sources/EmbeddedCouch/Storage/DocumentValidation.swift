@@ -1,7 +1,8 @@
 import JSON
 
-/// The single choke point every document write passes before it is stored. The design
-/// documents issue plugs `validate_doc_update` in here; today it accepts everything.
+/// The choke point every document write passes inside the store's transaction. It accepts
+/// everything: `validate_doc_update` runs just before the transaction, where JavaScript can be
+/// awaited (see `CouchService.validatedWrite` in HTTP/WriteValidation.swift).
 enum DocumentValidation {
     /// Who writes, and under which security object.
     struct Context: Sendable {
