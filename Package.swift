@@ -64,7 +64,7 @@ let package = Package(
         // Installs the repository's Views/ design documents into databases.
         .target(
             name: "Bootstrap",
-            dependencies: ["CouchDB", "JSON"],
+            dependencies: ["CouchDB", "JSON", "ViewEngine"],
             swiftSettings: strict
         ),
         // The measurements behind `gasp bench`.

@@ -43,6 +43,7 @@ struct BootstrapCommand: AsyncParsableCommand {
     func run() async throws {
         let directory = try ViewsDirectory.locate(explicit: views)
         let documents = try DesignDocumentSource.load(from: directory)
+        try await JavaScriptCheck().check(documents)
         let securityObject = try security.map { try Self.loadSecurity(path: $0) }
         let bootstrapper = Bootstrapper(documents: documents, prune: prune, security: securityObject)
         let client = try connection.makeClient()

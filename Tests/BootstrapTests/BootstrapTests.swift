@@ -187,3 +187,44 @@ struct BootstrapTests {
         }
     }
 }
+
+@Suite("gasp bootstrap: JavaScript is compiled before anything changes")
+struct BootstrapJavaScriptTests {
+    static func check(_ views: ScratchViews) async throws {
+        try await JavaScriptCheck(executable: try gaspExecutableURL().path)
+            .check(try DesignDocumentSource.load(from: views.root))
+    }
+
+    @Test("the repository's own Views/ compiles")
+    func repositoryCompiles() async throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Views").standardized
+        try await JavaScriptCheck(executable: try gaspExecutableURL().path).check(try DesignDocumentSource.load(from: repository))
+    }
+
+    @Test("a map with a syntax error is named by its file", arguments: [
+        ("one/views/by_type/map.js", "function (doc) { emit(doc.type, }"),
+        ("one/views/count/reduce.js", "function (keys, values, rereduce) { return sum(values) "),
+        ("one/views/count/reduce.js", "_nosuch"),
+        ("rules/validate_doc_update.js", "function (newDoc) { if (newDoc.x) { throw({forbidden: 'x'}) }"),
+    ])
+    func brokenFile(path: String, text: String) async throws {
+        let views = try ScratchViews()
+        defer { views.cleanUp() }
+        try views.writeSample()
+        try views.write(path, text)
+        await #expect {
+            try await Self.check(views)
+        } throws: { error in
+            guard let error = error as? BootstrapError else { return false }
+            return error.code == .invalidJavaScript && error.message.hasPrefix(views.root.appendingPathComponent(path).path + ": ")
+        }
+    }
+
+    @Test("a sound sample passes the check")
+    func soundSample() async throws {
+        let views = try ScratchViews()
+        defer { views.cleanUp() }
+        try views.writeSample()
+        try await Self.check(views)
+    }
+}

@@ -4,15 +4,7 @@ import JSON
 import Testing
 import TestSupport
 
-/// Views arrive in the embedded store with the design-documents issue; until then this suite
-/// runs only against an external CouchDB (`GASP_TEST_COUCHDB_URL`), or with
-/// `GASP_TEST_VIEWS=1` once the store has them.
-let viewsAvailable: Bool = {
-    let environment = ProcessInfo.processInfo.environment
-    return !(environment["GASP_TEST_COUCHDB_URL"] ?? "").isEmpty || environment["GASP_TEST_VIEWS"] == "1"
-}()
-
-@Suite("Views (live)", .enabled(if: viewsAvailable, "needs a server with JavaScript views"))
+@Suite("Views (live)")
 struct ViewTests {
     static let design: JSONValue = [
         "language": "javascript",
