@@ -4,6 +4,7 @@ import EmbeddedCouch
 import Foundation
 import JSON
 import Logging
+import Synchronization
 
 /// `gasp demo`: the embedded store with sample data, for newcomers. Later stages grow it into a
 /// whole fleet; today it shows the store and the compare-and-swap write the lease is built on.
@@ -129,15 +130,13 @@ func waitForInterrupt() async throws {
 }
 
 /// A flag that can be claimed once, from any thread.
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var claimed = false
+final class OnceFlag: Sendable {
+    private let claimed = Mutex(false)
 
     func claim() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if claimed { return false }
-        claimed = true
-        return true
+        claimed.withLock { claimed in
+            defer { claimed = true }
+            return !claimed
+        }
     }
 }
