@@ -121,7 +121,8 @@ extension CouchService {
         _ context: DatabaseContext, query: ViewQuery, state: ViewIndexState, view: Int, reduce: ReduceFunction
     ) async throws -> CouchResponse {
         let store = context.store
-        let level: ViewGrouping.Level = query.group ? .exact : query.groupLevel.map { .level($0) } ?? .none
+        // `group_level=0` is one group over everything, as without grouping.
+        let level: ViewGrouping.Level = query.group ? .exact : query.groupLevel.map { $0 == 0 ? .none : .level($0) } ?? .none
         let input: ReduceInput = switch reduce {
         case .count: .count
         case .sum, .stats: .values

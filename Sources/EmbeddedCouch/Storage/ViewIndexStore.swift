@@ -41,10 +41,12 @@ struct IndexSourceDocument: Sendable {
 /// ``ViewCollation/sortKey(_:)`` bytes compare with `memcmp` in CouchDB collation order and ids
 /// compare as raw bytes as CouchDB's do, so SQLite range-scans and orders rows itself.
 extension DatabaseStore {
+    /// Index ids are never reused (`AUTOINCREMENT`), so state cached by id and sequence
+    /// (``ViewRanks``) cannot be mistaken for a later index's.
     static func createViewSchema(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS view_indexes(
-                id INTEGER PRIMARY KEY, ddoc TEXT NOT NULL, signature TEXT NOT NULL, seq INTEGER NOT NULL,
+                id INTEGER PRIMARY KEY AUTOINCREMENT, ddoc TEXT NOT NULL, signature TEXT NOT NULL, seq INTEGER NOT NULL,
                 UNIQUE(ddoc, signature));
             CREATE TABLE IF NOT EXISTS view_rows(
                 ix INTEGER NOT NULL, view INTEGER NOT NULL, sort BLOB NOT NULL, doc_id TEXT NOT NULL, n INTEGER NOT NULL,
