@@ -110,6 +110,7 @@ let package = Package(
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         .testTarget(name: "BootstrapTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ViewsTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         // Whole programs: `gasp serve` processes killed and restarted.
         .testTarget(name: "EndToEndTests", dependencies: ["CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ViewEngineTests", dependencies: ["ViewEngine", "JSON"], swiftSettings: strict),

@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure gasp's speed (use a release build: swift run -c release gasp bench …).",
-        subcommands: [StoreBench.self]
+        subcommands: [StoreBench.self, ViewsBench.self]
     )
 }
 
@@ -38,30 +38,64 @@ struct StoreBench: AsyncParsableCommand {
         #endif
         let benchmark = StoreBenchmark(documents: documents, batchSize: batchSize)
         let embedded = try await withBenchStore { url in
-            try await Self.measure(benchmark, url: url, label: "embedded")
+            try await measureWithClient(url: url, label: "embedded") { try await benchmark.run(on: $0, progress: $1) }
         }
         var reference: StoreBenchmark.Figures?
         if let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty {
-            reference = try await Self.measure(benchmark, url: url, label: "GASP_TEST_COUCHDB_URL")
+            reference = try await measureWithClient(url: url, label: "GASP_TEST_COUCHDB_URL") { try await benchmark.run(on: $0, progress: $1) }
         }
         let table = StoreBenchmark.table(
             embedded: embedded, reference: reference, referenceName: reference == nil ? nil : "couchdb",
             documents: documents, reads: benchmark.reads)
         print(table.rendered(), terminator: "")
     }
+}
 
-    static func measure(_ benchmark: StoreBenchmark, url: String, label: String) async throws -> StoreBenchmark.Figures {
-        let client = try CouchClient(url: url)
-        do {
-            let figures = try await benchmark.run(on: client) { step in
-                FileHandle.standardError.write(Data("[\(label)] \(step)\n".utf8))
-            }
-            try await client.shutdown()
-            return figures
-        } catch {
-            try? await client.shutdown()
-            throw error
+/// `gasp bench views`.
+struct ViewsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "views",
+        abstract: "Index build rate, key-lookup latency and a group_level=2 reduce of the embedded store.",
+        discussion: "With GASP_TEST_COUCHDB_URL set, the same figures for that server in the same run, with the ratio."
+    )
+
+    @Option(help: "Documents in the database.")
+    var documents: Int = 100_000
+
+    func run() async throws {
+        #if DEBUG
+        print("note: this is a debug build; figures are only meaningful from `swift run -c release gasp bench views`")
+        #endif
+        let benchmark = ViewBenchmark(documents: documents)
+        let embedded = try await withBenchStore { url in
+            try await measureWithClient(url: url, label: "embedded") { try await benchmark.run(on: $0, progress: $1) }
         }
+        var reference: ViewBenchmark.Figures?
+        if let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty {
+            reference = try await measureWithClient(url: url, label: "GASP_TEST_COUCHDB_URL") { try await benchmark.run(on: $0, progress: $1) }
+        }
+        let table = ViewBenchmark.table(
+            embedded: embedded, reference: reference, referenceName: reference == nil ? nil : "couchdb", documents: documents)
+        print(table.rendered(), terminator: "")
+    }
+}
+
+/// Runs `measure` with a client for `url`, printing its progress lines on standard error, and
+/// shuts the client down whatever happens.
+func measureWithClient<T: Sendable>(
+    url: String, label: String,
+    _ measure: @Sendable (CouchClient, @escaping @Sendable (String) -> Void) async throws -> T
+) async throws -> T {
+    let client = try CouchClient(url: url)
+    do {
+        let figures = try await measure(client) { step in
+            FileHandle.standardError.write(Data("[\(label)] \(step)\n".utf8))
+        }
+        try await client.shutdown()
+        return figures
+    } catch {
+        try? await client.shutdown()
+        throw error
     }
 }
 

@@ -62,6 +62,9 @@ struct BulkAndAttachmentTests {
 
             let prefixed = try await db.allDocs(.prefix("x"))
             #expect(prefixed.rows.isEmpty)
+            _ = try await db.bulkDocs([["_id": "job:1", "k": 1], ["_id": "job:2😀", "k": 2], ["_id": "job;", "k": 3]])
+            let jobs = try await db.allDocs(.prefix("job:"))
+            #expect(jobs.rows.map(\.key) == ["job:1", "job:2😀"])
         }
     }
 

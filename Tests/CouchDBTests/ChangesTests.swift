@@ -130,10 +130,11 @@ struct ChangesTests {
         try await withTestCouch { couch in
             try await withClient(couch) { client in
                 let feed = client.database(couch.uniqueDatabaseName("gasp_client_none")).changes(ChangesQuery(feed: .longpoll))
-                let error = await #expect(throws: CouchError.self) {
-                    for try await _ in feed {}
-                }
+                var iterator = feed.makeAsyncIterator()
+                let error = await #expect(throws: CouchError.self) { _ = try await iterator.next() }
                 #expect(error?.code == .notFound)
+                let afterError = try await iterator.next()
+                #expect(afterError == nil, "a feed that has thrown is finished")
             }
         }
     }

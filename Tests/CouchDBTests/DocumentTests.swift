@@ -130,6 +130,11 @@ struct DocumentTests {
             let conflicts = conflictValues.compactMap { $0.stringValue }
             #expect(conflicts.count == 1)
             #expect(Set(conflicts + [withConflicts["_rev"]?.stringValue ?? ""]) == Set([two.rev, branch]))
+
+            let leaves = try await db.changesOnce(ChangesQuery(style: .allDocs))
+            #expect(Set(try #require(leaves.results.first).revs) == Set([two.rev, branch]))
+            let winnerOnly = try await db.changesOnce(ChangesQuery())
+            #expect(winnerOnly.results.first?.revs == [withConflicts["_rev"]?.stringValue ?? ""])
         }
     }
 

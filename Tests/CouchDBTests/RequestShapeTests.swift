@@ -72,6 +72,42 @@ struct RequestShapeTests {
         #expect(requests[2].body == Array("hi".utf8))
     }
 
+    @Test("_changes queries: longpoll timeout, since, style, filters; doc_ids go in a POST body")
+    func changesQueries() async throws {
+        let empty: JSONValue = ["results": [], "last_seq": "7-abc", "pending": 0]
+        let transport = ScriptedTransport(Array(repeating: .respond(200, empty), count: 3))
+        let db = try scriptedClient(transport).database("db")
+        let longpoll = try await db.changesOnce(ChangesQuery(
+            feed: .longpoll, since: UpdateSequence("3-x"), limit: 5, includeDocs: true, style: .allDocs,
+            timeout: .seconds(10)))
+        #expect(longpoll.lastSequence == UpdateSequence("7-abc"))
+        _ = try await db.changesOnce(ChangesQuery(since: .now, filter: .documentIDs(["a/b", "c"])))
+        _ = try await db.changesOnce(ChangesQuery(filter: .custom("app/by_type", parameters: ["type": "job"])))
+
+        let requests = await transport.requests
+        let paths = await transport.paths
+        #expect(paths[0] == "/db/_changes?feed=longpoll&timeout=10000&since=3-x&limit=5&include_docs=true&style=all_docs")
+        #expect(requests[0].timeout == .seconds(15), "the wait plus the client's request timeout")
+        #expect(requests[1].method == .POST)
+        #expect(paths[1] == "/db/_changes?since=now&filter=_doc_ids")
+        #expect(requests[1].body.map { String(decoding: $0, as: UTF8.self) } == #"{"doc_ids":["a/b","c"]}"#)
+        #expect(requests[1].timeout == .seconds(5))
+        #expect(paths[2] == "/db/_changes?filter=app%2Fby_type&type=job")
+    }
+
+    @Test("per-request timeouts reach the transport")
+    func requestTimeouts() async throws {
+        let transport = ScriptedTransport([], fallback: { _ in
+            TransportResponse(status: 200, body: Array(#"{"couchdb":"Welcome","version":"3"}"#.utf8))
+        })
+        let client = try scriptedClient(transport)
+        _ = try await client.serverInfo()
+        _ = try await client.withRequestTimeout(.milliseconds(250)).serverInfo()
+        _ = try await client.database("db").withRequestTimeout(.seconds(2)).getIfExists("x")
+        let timeouts = await transport.requests.map(\.timeout)
+        #expect(timeouts == [.seconds(5), .milliseconds(250), .seconds(2)])
+    }
+
     @Test("a 202 answer is a non-durable result, or .accepted when durability is required")
     func acceptedWrites() async throws {
         let accepted: JSONValue = ["ok": true, "id": "lease:x", "rev": "3-abc"]
@@ -86,6 +122,23 @@ struct RequestShapeTests {
         #expect(error?.code == .accepted)
         let bulkError = await #expect(throws: CouchError.self) { try await strict.bulkDocs([["_id": "a"]]) }
         #expect(bulkError?.code == .accepted)
+    }
+
+    @Test("HTTP statuses map to error codes")
+    func statusCodes() {
+        let expected: [Int: CouchError.Code?] = [
+            200: nil, 201: nil, 202: nil, 400: .badRequest, 401: .unauthorized, 403: .forbidden, 404: .notFound,
+            405: .methodNotAllowed, 409: .conflict, 412: .preconditionFailed, 413: .payloadTooLarge,
+            415: .unsupportedMediaType, 417: .expectationFailed, 500: .server, 503: .server, 418: .unexpectedStatus,
+        ]
+        for (status, code) in expected {
+            #expect(CouchError.code(forStatus: status) == code, "HTTP \(status)")
+        }
+        let bulkConflict = BulkDocResult(id: "a", outcome: .rejected(error: "conflict", reason: "Document update conflict."))
+        #expect(bulkConflict.error?.code == .conflict)
+        let bulkForbidden = BulkDocResult(id: "a", outcome: .rejected(error: "forbidden", reason: "stale epoch"))
+        #expect(bulkForbidden.error?.code == .forbidden)
+        #expect(bulkForbidden.error?.reason == "stale epoch")
     }
 
     @Test("error descriptions name the request and CouchDB's words")
@@ -117,6 +170,10 @@ struct RequestShapeTests {
         #expect(error?.code == .transport)
         #expect(error?.attempts == 2)
         #expect(error?.path == "/")
+        let started = ContinuousClock.now
+        let down = await #expect(throws: CouchError.self) { try await client.waitUntilUp(timeout: .milliseconds(300)) }
+        #expect(down?.code == .transport)
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
         try await client.shutdown()
     }
 }

@@ -1,6 +1,14 @@
+import AsyncHTTPClient
 @testable import CouchDB
 import JSON
+import NIOCore
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @Suite("Retry policy")
 struct RetryPolicyTests {
@@ -40,6 +48,17 @@ struct RetryPolicyTests {
         #expect(error?.status == 503)
         #expect(error?.attempts == 3)
         #expect(await transport.count == 3)
+    }
+
+    @Test("a connection reset is not mistaken for a connection that was never made")
+    func transportClassification() {
+        let refused = IOError(errnoCode: ECONNREFUSED, reason: "connect")
+        #expect(AsyncHTTPClientTransport.classify(refused).kind == .notConnected)
+        let reset = IOError(errnoCode: ECONNRESET, reason: "read")
+        #expect(AsyncHTTPClientTransport.classify(reset).kind == .failed)
+        #expect(AsyncHTTPClientTransport.classify(HTTPClientError.remoteConnectionClosed).kind == .failed)
+        #expect(AsyncHTTPClientTransport.classify(HTTPClientError.deadlineExceeded).kind == .timeout)
+        #expect(AsyncHTTPClientTransport.classify(HTTPClientError.connectTimeout).kind == .notConnected)
     }
 
     @Test("a POST that creates with a server id is not resent after the request may have arrived")

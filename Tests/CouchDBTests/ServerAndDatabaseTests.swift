@@ -7,12 +7,13 @@ import TestSupport
 struct ServerAndDatabaseTests {
     @Test("server info, _up, _uuids, _all_dbs and _session")
     func server() async throws {
-        try await withDatabase { db, _ in
+        try await withDatabase { db, couch in
             let client = db.client
             let info = try await client.serverInfo()
             #expect(info.couchdb == "Welcome")
             #expect(!info.version.isEmpty)
             #expect(try await client.up())
+            try await client.waitUntilUp(timeout: .seconds(5))
 
             let uuids = try await client.uuids(count: 3)
             #expect(uuids.count == 3)
@@ -25,8 +26,13 @@ struct ServerAndDatabaseTests {
             #expect(all.contains(db.name))
             #expect(all == all.sorted())
 
+            _ = try await db.put(["_id": "_local/checkpoint", "seq": 1])
+            let local = try await client.request(.GET, path: "/\(db.name)/_local_docs", idempotent: true)
+            #expect(local.status == 200)
+            #expect(try local.json()["rows"]?[0]?["id"] == "_local/checkpoint")
+
             let session = try await client.session()
-            #expect(session["userCtx"]?["name"]?.stringValue == "admin")
+            #expect(session["userCtx"]?["name"]?.stringValue == couch.adminName)
         }
     }
 

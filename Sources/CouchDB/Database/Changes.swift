@@ -217,7 +217,10 @@ public struct ChangesFeed: AsyncSequence, Sendable {
                     return nil
                 } catch where error.isTransient {
                     failures += 1
-                    if let limit = feed.maxConsecutiveFailures, failures >= limit { throw error }
+                    if let limit = feed.maxConsecutiveFailures, failures >= limit {
+                        finished = true
+                        throw error
+                    }
                     feed.database.client.logger.notice(
                         "CouchDB _changes request failed, resuming",
                         metadata: ["db": "\(feed.database.name)", "since": "\(since?.queryValue ?? "0")",
@@ -228,6 +231,9 @@ public struct ChangesFeed: AsyncSequence, Sendable {
                         return nil
                     }
                     continue
+                } catch {
+                    finished = true
+                    throw error
                 }
                 failures = 0
                 since = batch.lastSequence

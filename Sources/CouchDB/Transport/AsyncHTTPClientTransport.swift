@@ -2,6 +2,19 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Errors a connect(2) can fail with before anything was sent (a refused connection is an
+/// `IOError` with `ECONNREFUSED` when AsyncHTTPClient does not retry the connection itself).
+/// `ECONNRESET` and the like are not here: they may come after the request went out.
+private let connectErrnos: Set<Int32> = [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL]
+
 /// The production transport: AsyncHTTPClient, with a connection pool shared by every request.
 ///
 /// Connection establishment is not retried inside AsyncHTTPClient (its default would hold a
@@ -85,7 +98,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         if typeName == "NIOConnectionError" || typeName == "SingleConnectionFailure" {
             return TransportError(kind: .notConnected, message: String(describing: error))
         }
-        if let error = error as? IOError, String(describing: error).contains("connect") {
+        if let error = error as? IOError, connectErrnos.contains(error.errnoCode) {
             return TransportError(kind: .notConnected, message: String(describing: error))
         }
         return TransportError(kind: .failed, message: String(describing: error))

@@ -41,9 +41,11 @@ public struct AllDocsQuery: Sendable, Hashable {
         self.updateSeq = updateSeq
     }
 
-    /// All ids starting with `prefix` (`startkey=prefix`, `endkey=prefix\u{FFF0}`).
+    /// All ids starting with `prefix`. `_all_docs` orders ids by raw code points, so the range
+    /// ends at `prefix` followed by the highest code point (U+10FFFF), not the `\ufff0` used
+    /// for views, which would miss ids continuing with characters outside the BMP.
     public static func prefix(_ prefix: String, includeDocs: Bool = false) -> AllDocsQuery {
-        AllDocsQuery(startKey: prefix, endKey: prefix + "\u{FFF0}", includeDocs: includeDocs)
+        AllDocsQuery(startKey: prefix, endKey: prefix + "\u{10FFFF}", includeDocs: includeDocs)
     }
 
     var query: [(String, String)] {

@@ -25,6 +25,13 @@ public struct CouchDatabase: Sendable {
         return copy
     }
 
+    /// A copy whose requests each may take up to `timeout` (see ``CouchClient/withRequestTimeout(_:)``).
+    public func withRequestTimeout(_ timeout: Duration) -> CouchDatabase {
+        var copy = CouchDatabase(client: client.withRequestTimeout(timeout), name: name)
+        copy.requireDurableWrites = requireDurableWrites
+        return copy
+    }
+
     /// `/db`, percent-encoded.
     var path: String { "/" + PathEncoding.segment(name) }
 
