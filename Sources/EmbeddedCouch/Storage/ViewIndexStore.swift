@@ -57,7 +57,14 @@ extension DatabaseStore {
 
     /// The index of `design`, created (empty, at sequence 0) when it has none yet.
     func viewIndexState(ddoc: String, signature: String) async throws -> ViewIndexState {
-        try await pool.write { db in
+        // Usually the index exists: a read answers without queueing behind writers.
+        let existing = try await pool.read { db -> ViewIndexState? in
+            guard try db.tableExists("view_indexes") else { return nil }
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT id, seq FROM view_indexes WHERE ddoc = ? AND signature = ?"),
+                                    arguments: [ddoc, signature]).map { ViewIndexState(index: $0[0], seq: $0[1]) }
+        }
+        if let existing { return existing }
+        return try await pool.write { db in
             try Self.createViewSchema(db)
             if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, seq FROM view_indexes WHERE ddoc = ? AND signature = ?"),
                                           arguments: [ddoc, signature]) {
