@@ -102,7 +102,7 @@ struct ValidateDocUpdateTests {
         try await ViewIndexTests.withViewDatabase { client, db in
             var reply = try await client.send(.PUT, db + "/_design/broken", json: ["views": ["v": ["map": "function(doc) { emit(doc._id, ; }"]]])
             #expect(reply.status == 400 && reply.json?["error"] == "compilation_error")
-            reply = try await client.send(.PUT, db + "/_design/broken", json: ["validate_doc_update": "function(a, { }"])
+            reply = try await client.send(.PUT, db + "/_design/broken", json: ["views": ["v": ["map": "function(doc) { emit(doc._id, 1); }", "reduce": "function(k, v) { return sum(v) "]]])
             #expect(reply.status == 400 && reply.json?["error"] == "compilation_error")
             #expect(try await client.send(.GET, db + "/_design/broken").status == 404)
         }

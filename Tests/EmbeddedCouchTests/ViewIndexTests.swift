@@ -171,6 +171,30 @@ struct ViewIndexTests {
         }
     }
 
+    @Test("a JavaScript reduce over more rows than one call takes rereduces the parts; concurrent queries agree")
+    func largeJavaScriptReduceAndConcurrentQueries() async throws {
+        try await Self.withViewDatabase { client, db in
+            let design: JSONValue = ["views": ["total": [
+                "map": "function(doc) { emit(doc.g, doc.n); }",
+                "reduce": "function(keys, values, rereduce) { var s = 0; for (var i = 0; i < values.length; i++) { s += values[i]; } return s; }",
+            ]]]
+            #expect(try await client.send(.PUT, db + "/_design/js", json: design).status == 201)
+            let docs: [JSONValue] = (0..<2_500).map { n in ["g": .number(JSONNumber(n % 2)), "n": .number(JSONNumber(n))] }
+            #expect(try await client.send(.POST, db + "/_bulk_docs", json: ["docs": .array(docs)]).status == 201)
+            // Several first queries at once: one builds the index, the others wait for it.
+            let totals = try await withThrowingTaskGroup(of: [JSONValue].self) { group in
+                for _ in 0..<4 {
+                    group.addTask { Self.values(try await client.send(.GET, db + "/_design/js/_view/total")) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(totals.count == 4)
+            for total in totals { #expect(total == [3_123_750]) }
+            let grouped = try await client.send(.GET, db + "/_design/js/_view/total?group=true")
+            #expect(Self.values(grouped) == [1_561_250, 1_562_500])
+        }
+    }
+
     static func with(_ value: JSONValue, rev: JSONValue?) throws -> JSONValue {
         guard case .object(var members) = value, let rev else { throw TestSupportError("no revision") }
         members["_rev"] = rev

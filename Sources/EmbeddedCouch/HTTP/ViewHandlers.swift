@@ -26,7 +26,7 @@ extension CouchService {
         let state: ViewIndexState
         switch query.update {
         case .now:
-            state = try await views.indexer.update(context.store, design, functions: functions)
+            state = try await updateIndex(context.store, design, functions)
         case .never, .after:
             // The index as it is (an empty one when it was never built).
             state = try await context.store.viewIndexState(ddoc: design.id, signature: design.signature)
@@ -38,9 +38,19 @@ extension CouchService {
             response = try await mapView(context, query: query, state: state, view: viewIndex)
         }
         if query.update == .after {
-            _ = try await views.indexer.update(context.store, design, functions: functions)
+            _ = try await updateIndex(context.store, design, functions)
         }
         return response
+    }
+
+    /// Brings the index up to date; a query server failing (a timeout, a crash) is CouchDB's
+    /// 500 with the engine's error name.
+    private func updateIndex(_ store: DatabaseStore, _ design: LoadedDesign, _ functions: DesignDocument) async throws -> ViewIndexState {
+        do {
+            return try await views.indexer.update(store, design, functions: functions)
+        } catch let error as ViewEngineError {
+            throw CouchHTTPError(status: error.httpStatus, error: error.couchError, reason: error.reason)
+        }
     }
 
     // MARK: Map rows
@@ -121,7 +131,8 @@ extension CouchService {
         _ context: DatabaseContext, query: ViewQuery, state: ViewIndexState, view: Int, reduce: ReduceFunction
     ) async throws -> CouchResponse {
         let store = context.store
-        let level: ViewGrouping.Level = query.group ? .exact : query.groupLevel.map { .level($0) } ?? .none
+        // `group_level=0` is one group over everything, as without grouping.
+        let level: ViewGrouping.Level = query.group ? .exact : query.groupLevel.map { $0 == 0 ? .none : .level($0) } ?? .none
         let input: ReduceInput = switch reduce {
         case .count: .count
         case .sum, .stats: .values

@@ -14,9 +14,7 @@ extension CouchService {
         let validators = try await views.designs.validators(context.store)
         var rejected: [Int: CouchHTTPError] = [:]
         if !validators.isEmpty {
-            for (i, edit) in edits.enumerated() where !edit.id.hasPrefix("_design/") && !edit.id.hasPrefix("_local/") {
-                if let error = try await validate(context, edit, newEdits: newEdits, validators: validators) { rejected[i] = error }
-            }
+            rejected = try await validate(context, edits, newEdits: newEdits, validators: validators)
         }
         let accepted = edits.indices.filter { rejected[$0] == nil }
         let written = accepted.isEmpty
@@ -45,45 +43,99 @@ extension CouchService {
         try await store.dropViewIndexes(keeping: Set(live.map { $0.id + "|" + $0.signature }))
     }
 
-    /// The rejection of one edit, or nil when it may be written (or the store will refuse it).
+    /// Calls to the query servers in flight at once while validating a `_bulk_docs` request.
+    private static let validationWindow = 4
+
+    /// The rejections among `edits` by position. Stored records and old revisions are read in
+    /// one transaction each; the functions run a few documents at a time across the pool.
     private func validate(
-        _ context: DatabaseContext, _ edit: DocumentEdit, newEdits: Bool, validators: [DesignDocument]
-    ) async throws -> CouchHTTPError? {
+        _ context: DatabaseContext, _ edits: [DocumentEdit], newEdits: Bool, validators: [DesignDocument]
+    ) async throws -> [Int: CouchHTTPError] {
         let store = context.store
-        let record = try await store.record(id: edit.id)
-        var oldRev: RevisionID?
-        if newEdits {
-            if let rev = edit.rev {
-                if let record {
-                    guard record.tree.index(of: rev) != nil, record.tree.isLeaf(rev) else { return nil }
-                    oldRev = rev
-                }
-            } else if let record, !record.deleted {
-                return nil
-            }
-        } else {
-            guard let rev = edit.rev else { return nil }
-            if let record {
-                if record.tree.contains(rev) { return nil }
-                oldRev = (edit.revisions ?? []).dropFirst().first { record.tree.index(of: $0) != nil }
+        let candidates = edits.indices.filter { !edits[$0].id.hasPrefix("_design/") && !edits[$0].id.hasPrefix("_local/") }
+        let ids = candidates.map { edits[$0].id }
+        let records = try await store.pool.read { db in try ids.map { try DatabaseStore.loadRecord(db, id: $0) } }
+        // Which edits are validated, and against which stored revision.
+        var checks: [(index: Int, oldRev: RevisionID?)] = []
+        for (position, i) in candidates.enumerated() {
+            if let check = Self.validationBase(edits[i], record: records[position], newEdits: newEdits) {
+                checks.append((i, check.oldRev))
             }
         }
-        var oldDocument: JSONValue?
-        if let oldRev, let (_, revision) = try await store.document(id: edit.id, rev: oldRev), let revision {
-            oldDocument = try DocumentJSON.value(id: edit.id, revision: revision)
+        let wanted = checks.compactMap { check in check.oldRev.map { (edits[check.index].id, $0) } }
+        let oldRevisions = try await store.pool.read { db in
+            try wanted.map { id, rev in try DatabaseStore.loadRevision(db, id: id, rev: rev) }
         }
-        let newDocument = try Self.validationDocument(edit)
+        var oldDocuments: [Int: JSONValue] = [:]
+        var next = oldRevisions.makeIterator()
+        for check in checks where check.oldRev != nil {
+            if let revision = next.next() ?? nil {
+                oldDocuments[check.index] = try DocumentJSON.value(id: edits[check.index].id, revision: revision)
+            }
+        }
         let user = context.request.user
         let userContext: JSONValue = [
             "db": .string(store.name),
             "name": user.name.map(JSONValue.string) ?? .null,
             "roles": .array(user.roles.map(JSONValue.string)),
         ]
+        let pool = views.pool
+        let security = context.security
+        return try await withThrowingTaskGroup(of: (Int, CouchHTTPError?).self) { group in
+            var rejected: [Int: CouchHTTPError] = [:]
+            var pending = checks.makeIterator()
+            func startNext() throws {
+                guard let check = pending.next() else { return }
+                let newDocument = try Self.validationDocument(edits[check.index])
+                let oldDocument = oldDocuments[check.index]
+                group.addTask {
+                    (check.index, try await Self.runValidators(
+                        validators, pool: pool, newDocument: newDocument, oldDocument: oldDocument,
+                        userContext: userContext, securityObject: security))
+                }
+            }
+            for _ in 0..<Self.validationWindow { try startNext() }
+            while let (index, error) = try await group.next() {
+                if let error { rejected[index] = error }
+                try startNext()
+            }
+            return rejected
+        }
+    }
+
+    /// Whether an edit is validated and against which stored revision (`oldDoc`): nil when
+    /// the store will refuse it as a conflict or already has it (so CouchDB runs no function).
+    private static func validationBase(_ edit: DocumentEdit, record: DocumentRecord?, newEdits: Bool) -> ValidationBase? {
+        if newEdits {
+            if let rev = edit.rev {
+                guard let record else { return ValidationBase(oldRev: nil) }
+                guard record.tree.index(of: rev) != nil, record.tree.isLeaf(rev) else { return nil }
+                return ValidationBase(oldRev: rev)
+            }
+            if let record, !record.deleted { return nil }
+            return ValidationBase(oldRev: nil)
+        }
+        guard let rev = edit.rev else { return nil }
+        guard let record else { return ValidationBase(oldRev: nil) }
+        if record.tree.contains(rev) { return nil }
+        return ValidationBase(oldRev: (edit.revisions ?? []).dropFirst().first { record.tree.index(of: $0) != nil })
+    }
+
+    /// The stored revision an edit is validated against (`oldDoc`; nil for none).
+    private struct ValidationBase {
+        var oldRev: RevisionID?
+    }
+
+    /// Runs every design document's function in turn; the first rejection wins.
+    private static func runValidators(
+        _ validators: [DesignDocument], pool: QueryServerPool, newDocument: JSONValue, oldDocument: JSONValue?,
+        userContext: JSONValue, securityObject: JSONValue
+    ) async throws -> CouchHTTPError? {
         for design in validators {
             let outcome: ValidationOutcome
             do {
-                outcome = try await views.pool.validate(
-                    design, newDocument: newDocument, oldDocument: oldDocument, userContext: userContext, securityObject: context.security)
+                outcome = try await pool.validate(
+                    design, newDocument: newDocument, oldDocument: oldDocument, userContext: userContext, securityObject: securityObject)
             } catch let error as ViewEngineError {
                 return CouchHTTPError(status: error.httpStatus, error: error.couchError, reason: error.reason)
             }

@@ -41,10 +41,12 @@ struct IndexSourceDocument: Sendable {
 /// ``ViewCollation/sortKey(_:)`` bytes compare with `memcmp` in CouchDB collation order and ids
 /// compare as raw bytes as CouchDB's do, so SQLite range-scans and orders rows itself.
 extension DatabaseStore {
+    /// Index ids are never reused (`AUTOINCREMENT`), so state cached by id and sequence
+    /// (``ViewRanks``) cannot be mistaken for a later index's.
     static func createViewSchema(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS view_indexes(
-                id INTEGER PRIMARY KEY, ddoc TEXT NOT NULL, signature TEXT NOT NULL, seq INTEGER NOT NULL,
+                id INTEGER PRIMARY KEY AUTOINCREMENT, ddoc TEXT NOT NULL, signature TEXT NOT NULL, seq INTEGER NOT NULL,
                 UNIQUE(ddoc, signature));
             CREATE TABLE IF NOT EXISTS view_rows(
                 ix INTEGER NOT NULL, view INTEGER NOT NULL, sort BLOB NOT NULL, doc_id TEXT NOT NULL, n INTEGER NOT NULL,
@@ -55,7 +57,14 @@ extension DatabaseStore {
 
     /// The index of `design`, created (empty, at sequence 0) when it has none yet.
     func viewIndexState(ddoc: String, signature: String) async throws -> ViewIndexState {
-        try await pool.write { db in
+        // Usually the index exists: a read answers without queueing behind writers.
+        let existing = try await pool.read { db -> ViewIndexState? in
+            guard try db.tableExists("view_indexes") else { return nil }
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT id, seq FROM view_indexes WHERE ddoc = ? AND signature = ?"),
+                                    arguments: [ddoc, signature]).map { ViewIndexState(index: $0[0], seq: $0[1]) }
+        }
+        if let existing { return existing }
+        return try await pool.write { db in
             try Self.createViewSchema(db)
             if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, seq FROM view_indexes WHERE ddoc = ? AND signature = ?"),
                                           arguments: [ddoc, signature]) {

@@ -20,6 +20,10 @@ final class ViewIndexer: Sendable {
     /// The index of `design` in `store`, updated through the store's current sequence.
     func update(_ store: DatabaseStore, _ design: LoadedDesign, functions: DesignDocument) async throws -> ViewIndexState {
         let key = store.name + "|" + store.sequence.suffix + "|" + design.id + "|" + design.signature
+        // Most queries find the index current: no lock and no read of the by-sequence index.
+        let current = await store.notifier.currentSequence
+        let known = try await store.viewIndexState(ddoc: design.id, signature: design.signature)
+        if known.seq >= current { return known }
         return try await locks.withLock(key) {
             var state = try await store.viewIndexState(ddoc: design.id, signature: design.signature)
             var batch = try await store.indexSource(since: state.seq, limit: batchSize)
