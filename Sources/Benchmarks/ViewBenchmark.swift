@@ -32,15 +32,8 @@ public struct ViewBenchmark: Sendable {
 
     /// Runs every measurement in a fresh database on `client`'s server, then deletes it.
     public func run(on client: CouchClient, progress: @Sendable (String) -> Void = { _ in }) async throws -> Figures {
-        let database = client.database("gasp_bench_views_\(UInt32.random(in: 0...UInt32.max))")
-        try await database.create(shards: 1)
-        do {
-            let figures = try await measure(database, progress: progress)
-            try await database.delete()
-            return figures
-        } catch {
-            try? await database.delete()
-            throw error
+        try await withScratchDatabase(on: client, prefix: "gasp_bench_views") { database in
+            try await measure(database, progress: progress)
         }
     }
 
