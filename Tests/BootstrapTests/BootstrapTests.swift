@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// A scratch `Views/` directory for one test.
-struct ScratchViews {
+struct ScratchViews: Sendable {
     let root: URL
 
     init() throws {
@@ -73,117 +73,107 @@ struct BootstrapTests {
         }
     }
 
-    @Test("install, then a second run changes nothing; a dry plan writes nothing")
-    func idempotent() async throws {
+    /// Runs `body` with the sample Views/, a client, and the name of a database deleted afterwards.
+    static func withScratch(_ body: @Sendable (ScratchViews, CouchClient, String) async throws -> Void) async throws {
         let views = try ScratchViews()
         defer { views.cleanUp() }
         try views.writeSample()
         try await withTestCouch { couch in
             try await withClient(couch) { client in
                 let name = couch.uniqueDatabaseName("gasp_bootstrap")
-                let bootstrapper = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
-
-                let first = try await bootstrapper.plan(client: client, databases: [name])
-                #expect(first.databases[0].steps == [.createDatabase, .install(design: "one"), .install(design: "rules")])
-                #expect(try await client.database(name).exists() == false, "planning must not change anything")
-
-                try await bootstrapper.apply(first, client: client)
-                let installed = try await client.database(name).get("_design/one")
-                #expect(installed["views"]?["count"]?["reduce"] == "_count")
-                #expect(installed["gasp_managed"] == true)
-
-                let second = try await bootstrapper.plan(client: client, databases: [name])
-                #expect(second.isEmpty)
-                #expect(second.databases[0].unchanged == ["one", "rules"])
-                try await client.database(name).delete()
+                do {
+                    try await body(views, client, name)
+                } catch {
+                    try? await client.database(name).delete()
+                    throw error
+                }
+                try? await client.database(name).delete()
             }
+        }
+    }
+
+    /// Plans and applies `views` (with `prune`/`security` as given) to database `name`.
+    @discardableResult
+    static func bootstrap(_ views: ScratchViews, _ client: CouchClient, _ name: String, prune: Bool = false, security: SecurityObject? = nil) async throws -> BootstrapPlan {
+        let bootstrapper = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root), prune: prune, security: security)
+        let plan = try await bootstrapper.plan(client: client, databases: [name])
+        try await bootstrapper.apply(plan, client: client)
+        return plan
+    }
+
+    @Test("install, then a second run changes nothing; a dry plan writes nothing")
+    func idempotent() async throws {
+        try await Self.withScratch { views, client, name in
+            let bootstrapper = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
+            let first = try await bootstrapper.plan(client: client, databases: [name])
+            #expect(first.databases[0].steps == [.createDatabase, .install(design: "one"), .install(design: "rules")])
+            #expect(try await client.database(name).exists() == false, "planning must not change anything")
+
+            try await bootstrapper.apply(first, client: client)
+            let installed = try await client.database(name).get("_design/one")
+            #expect(installed["views"]?["count"]?["reduce"] == "_count")
+            #expect(installed["gasp_managed"] == true)
+
+            let second = try await bootstrapper.plan(client: client, databases: [name])
+            #expect(second.isEmpty)
+            #expect(second.databases[0].unchanged == ["one", "rules"])
         }
     }
 
     @Test("a changed view updates only its design document, keeping the other's revision")
     func changedView() async throws {
-        let views = try ScratchViews()
-        defer { views.cleanUp() }
-        try views.writeSample()
-        try await withTestCouch { couch in
-            try await withClient(couch) { client in
-                let name = couch.uniqueDatabaseName("gasp_bootstrap")
-                let database = client.database(name)
-                try await Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
-                    .apply(try await Bootstrapper(documents: try DesignDocumentSource.load(from: views.root)).plan(client: client, databases: [name]), client: client)
-                let rulesRev = try await database.get("_design/rules")["_rev"]
+        try await Self.withScratch { views, client, name in
+            let database = client.database(name)
+            try await Self.bootstrap(views, client, name)
+            let rulesRev = try await database.get("_design/rules")["_rev"]
 
-                try views.write("one/views/by_type/map.js", "function (doc) { emit([doc.type, doc._id], null); }")
-                let bootstrapper = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
-                let plan = try await bootstrapper.plan(client: client, databases: [name])
-                guard case .update(let design, _, let changes)? = plan.databases[0].steps.first else {
-                    Issue.record("expected an update, got \(plan.databases[0].steps)")
-                    return
-                }
-                #expect(plan.databases[0].steps.count == 1)
-                #expect(design == "one")
-                #expect(changes == ["view by_type changed"])
-                try await bootstrapper.apply(plan, client: client)
-                #expect(try await database.get("_design/rules")["_rev"] == rulesRev)
-                #expect(try await database.get("_design/one")["views"]?["by_type"]?["map"]?.stringValue?.contains("doc._id") == true)
-                try await database.delete()
+            try views.write("one/views/by_type/map.js", "function (doc) { emit([doc.type, doc._id], null); }")
+            let plan = try await Self.bootstrap(views, client, name)
+            #expect(plan.databases[0].steps.count == 1)
+            guard case .update(let design, _, let changes)? = plan.databases[0].steps.first else {
+                Issue.record("expected an update, got \(plan.databases[0].steps)")
+                return
             }
+            #expect(design == "one")
+            #expect(changes == ["view by_type changed"])
+            #expect(try await database.get("_design/rules")["_rev"] == rulesRev)
+            #expect(try await database.get("_design/one")["views"]?["by_type"]?["map"]?.stringValue?.contains("doc._id") == true)
         }
     }
 
     @Test("prune removes gasp design documents and views no longer in Views/, and nothing else")
     func prune() async throws {
-        let views = try ScratchViews()
-        defer { views.cleanUp() }
-        try views.writeSample()
-        try await withTestCouch { couch in
-            try await withClient(couch) { client in
-                let name = couch.uniqueDatabaseName("gasp_bootstrap")
-                let database = client.database(name)
-                let initial = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
-                try await initial.apply(try await initial.plan(client: client, databases: [name]), client: client)
-                // Someone else's design document, which prune must leave alone.
-                _ = try await database.put(["_id": "_design/theirs", "views": ["v": ["map": "function (doc) { emit(null); }"]]])
+        try await Self.withScratch { views, client, name in
+            let database = client.database(name)
+            try await Self.bootstrap(views, client, name)
+            // Someone else's design document, which prune must leave alone.
+            _ = try await database.put(["_id": "_design/theirs", "views": ["v": ["map": "function (doc) { emit(null); }"]]])
 
-                try views.remove("rules")
-                try views.remove("one/views/count")
-                let kept = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
-                let gentle = try await kept.plan(client: client, databases: [name])
-                #expect(gentle.isEmpty, "without --prune, removed views and design documents stay")
+            try views.remove("rules")
+            try views.remove("one/views/count")
+            let gentle = try await Bootstrapper(documents: try DesignDocumentSource.load(from: views.root))
+                .plan(client: client, databases: [name])
+            #expect(gentle.isEmpty, "without --prune, removed views and design documents stay")
 
-                let pruning = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root), prune: true)
-                let plan = try await pruning.plan(client: client, databases: [name])
-                let steps = plan.databases[0].steps
-                #expect(steps.count == 2)
-                #expect(steps.contains { if case .update("one", _, ["view count removed"]) = $0 { return true } else { return false } })
-                #expect(steps.contains { if case .remove("rules", _) = $0 { return true } else { return false } })
-                try await pruning.apply(plan, client: client)
-                #expect(try await database.getIfExists("_design/rules") == nil)
-                #expect(try await database.getIfExists("_design/theirs") != nil)
-                #expect(try await database.get("_design/one")["views"]?["count"] == nil)
-                #expect(try await pruning.plan(client: client, databases: [name]).isEmpty)
-                try await database.delete()
-            }
+            let steps = try await Self.bootstrap(views, client, name, prune: true).databases[0].steps
+            #expect(steps.count == 2)
+            #expect(steps.contains { if case .update("one", _, ["view count removed"]) = $0 { return true } else { return false } })
+            #expect(steps.contains { if case .remove("rules", _) = $0 { return true } else { return false } })
+            #expect(try await database.getIfExists("_design/rules") == nil)
+            #expect(try await database.getIfExists("_design/theirs") != nil)
+            #expect(try await database.get("_design/one")["views"]?["count"] == nil)
+            #expect(try await Self.bootstrap(views, client, name, prune: true).isEmpty)
         }
     }
 
     @Test("the _security object is set when it differs, and not again")
     func security() async throws {
-        let views = try ScratchViews()
-        defer { views.cleanUp() }
-        try views.writeSample()
-        try await withTestCouch { couch in
-            try await withClient(couch) { client in
-                let name = couch.uniqueDatabaseName("gasp_bootstrap")
-                let security = SecurityObject(admins: .init(roles: ["gasp-admins"]), members: .init(roles: ["gasp-workers"]))
-                let bootstrapper = Bootstrapper(documents: try DesignDocumentSource.load(from: views.root), security: security)
-                let plan = try await bootstrapper.plan(client: client, databases: [name])
-                #expect(plan.databases[0].steps.last == .setSecurity)
-                try await bootstrapper.apply(plan, client: client)
-                #expect(try await client.database(name).security() == security)
-                #expect(try await bootstrapper.plan(client: client, databases: [name]).isEmpty)
-                try await client.database(name).delete()
-            }
+        try await Self.withScratch { views, client, name in
+            let security = SecurityObject(admins: .init(roles: ["gasp-admins"]), members: .init(roles: ["gasp-workers"]))
+            let plan = try await Self.bootstrap(views, client, name, security: security)
+            #expect(plan.databases[0].steps.last == .setSecurity)
+            #expect(try await client.database(name).security() == security)
+            #expect(try await Self.bootstrap(views, client, name, security: security).isEmpty)
         }
     }
 }
