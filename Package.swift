@@ -51,6 +51,7 @@ let package = Package(
             name: "EmbeddedCouch",
             dependencies: [
                 "JSON",
+                "ViewEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -83,6 +84,15 @@ let package = Package(
             dependencies: ["CouchDB", "JSON"],
             swiftSettings: strict
         ),
+        // Debian's Duktape (ES5 JavaScript), for design-document functions.
+        .systemLibrary(name: "CDuktape", pkgConfig: "duktape", providers: [.apt(["duktape-dev"])]),
+        // Design-document JavaScript in query-server child processes, built-in reduces, view collation.
+        .target(
+            name: "ViewEngine",
+            dependencies: ["JSON", "CDuktape", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict,
+            linkerSettings: [.linkedLibrary("_FoundationICU", .when(platforms: [.linux]))]
+        ),
         // The `gasp` command: argument parsing and wiring only.
         .executableTarget(
             name: "GaspCLI",
@@ -92,6 +102,7 @@ let package = Package(
                 "CouchDB",
                 "EmbeddedCouch",
                 "JSON",
+                "ViewEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,6 +133,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "ViewEngineTests", dependencies: ["ViewEngine", "JSON"], swiftSettings: strict),
         .testTarget(name: "CouchDBTests", dependencies: ["CouchDB", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EmbeddedCouchTests",

@@ -18,7 +18,8 @@ public struct ServerAdmin: Sendable, Equatable {
 
 /// How an ``EmbeddedCouchServer`` runs.
 public struct EmbeddedCouchConfiguration: Sendable {
-    /// Directory holding one SQLite file per database (created if missing).
+    /// Directory holding the server's state (created if missing): `dbs/<name>.sqlite`, one
+    /// SQLite file per database (names percent-encoded), `cookie_secret` and `server_uuid`.
     public var dataDirectory: String
     /// Address to listen on.
     public var host: String = "127.0.0.1"
@@ -28,6 +29,9 @@ public struct EmbeddedCouchConfiguration: Sendable {
     public var admin: ServerAdmin? = nil
     /// The largest document body accepted (CouchDB's `max_document_size`); larger is 413.
     public var maxDocumentBytes: Int = 8_000_000
+    /// The `gasp` executable that runs design-document JavaScript (`gasp query-server`);
+    /// nil means this process's own executable, right for `gasp serve` and `gasp demo`.
+    public var queryServerExecutable: String? = nil
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
@@ -55,18 +59,39 @@ public final class EmbeddedCouchServer: Service, Sendable {
         let app = Application(
             responder: CouchResponder(service: service),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { [listening] channel in
-                listening.succeed(port: channel.localAddress?.port ?? 0)
+            onServerRunning: { [listening, logger, configuration] channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("EmbeddedCouch listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+                listening.succeed(port: port)
             },
-            logger: logger
+            logger: Self.serverLogger(logger)
         )
         do {
-            try await app.runService(gracefulShutdownSignals: [])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+                group.addTask { [service, logger] in
+                    await service.registry.compactPeriodically(every: .seconds(3600), logger: logger)
+                }
+                // The server ends the group (graceful shutdown or failure); compaction stops with it.
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
+            await service.views.shutdown()
             fail("the server stopped: \(error)")
             throw error
         }
+        await service.views.shutdown()
         fail("the server stopped")
+    }
+
+    /// The logger handed to Hummingbird: its own messages are connection-level (a client going
+    /// away, and a burst of errors whenever the server task is cancelled, as tests do), so only
+    /// critical ones are kept. Failing to bind is not lost: `run()` throws it.
+    private static func serverLogger(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .critical)
+        return quiet
     }
 
     /// The bound port, once the server listens.

@@ -7,5 +7,6 @@ enum GaspSubcommands {
         BootstrapCommand.self,
         DemoCommand.self,
         BenchCommand.self,
+        QueryServerCommand.self,
     ]
 }

@@ -108,6 +108,81 @@ struct HTTPBehaviourTests {
         }
     }
 
+    @Test func copyMakesANewDocumentWithTheSameContent() async throws {
+        try await withDatabase { client, db in
+            let source = try await client.send(.PUT, "/\(db)/src", json: [
+                "v": 1, "_attachments": ["a.txt": ["content_type": "text/plain", "data": "aGVsbG8="]],
+            ])
+            #expect(source.status == 201)
+            let copied = try await client.send(.COPY, "/\(db)/src", headers: [("Destination", "dst")])
+            #expect(copied.status == 201)
+            let target = try await client.send(.GET, "/\(db)/dst")
+            #expect(target.json?["v"]?.intValue == 1)
+            let attachment = try await client.send(.GET, "/\(db)/dst/a.txt")
+            #expect(String(decoding: attachment.body, as: UTF8.self) == "hello")
+            #expect(try await client.send(.COPY, "/\(db)/src", headers: [("Destination", "dst")]).status == 409)
+        }
+    }
+
+    @Test func continuousFeedStreamsLinesAndEnds() async throws {
+        try await withDatabase { client, db in
+            _ = try await client.send(.POST, "/\(db)/_bulk_docs", json: ["docs": [["_id": "one", "n": 1], ["_id": "two", "n": 2]]])
+            let reply = try await client.send(.GET, "/\(db)/_changes?feed=continuous&timeout=300")
+            #expect(reply.status == 200)
+            let lines = String(decoding: reply.body, as: UTF8.self).split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+            #expect(lines.compactMap { $0["id"]?.stringValue } == ["one", "two"])
+            #expect(lines.last?["last_seq"] != nil)
+        }
+    }
+
+    @Test func longpollWithHeartbeatSendsNewlinesThenTheChanges() async throws {
+        try await withDatabase { client, db in
+            let now = try #require(try await client.send(.GET, "/\(db)/_changes").json?["last_seq"]?.stringValue)
+            let since = now.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? now
+            async let feed = client.send(.GET, "/\(db)/_changes?feed=longpoll&heartbeat=100&since=\(since)")
+            // Whether or not heartbeats went out first, the body parses as the changes.
+            _ = try await client.send(.PUT, "/\(db)/beat", json: ["x": 1])
+            let reply = try await feed
+            #expect(reply.status == 200)
+            #expect(reply.json?["results"]?[0]?["id"]?.stringValue == "beat")
+        }
+    }
+
+    @Test func attachmentsInlineStandaloneAndStubs() async throws {
+        try await withDatabase { client, db in
+            let created = try await client.send(.PUT, "/\(db)/doc", json: [
+                "_attachments": ["a.txt": ["content_type": "text/plain", "data": "YXR0YWNobWVudCBh"]],
+            ])
+            let rev1 = try #require(created.json?["rev"]?.stringValue)
+            let stub = try await client.send(.GET, "/\(db)/doc")
+            #expect(stub.json?["_attachments"]?["a.txt"]?["stub"]?.boolValue == true)
+            #expect(stub.json?["_attachments"]?["a.txt"]?["length"]?.intValue == 12)
+            let added = try await client.send(.PUT, "/\(db)/doc/dir%2Fb.bin?rev=\(rev1)", raw: [0, 1, 2, 255], headers: [("Content-Type", "application/octet-stream")])
+            #expect(added.status == 201)
+            let bytes = try await client.send(.GET, "/\(db)/doc/dir/b.bin")
+            #expect(bytes.body == [0, 1, 2, 255])
+            #expect(bytes.headers.first(name: "Content-Type") == "application/octet-stream")
+            let inline = try await client.send(.GET, "/\(db)/doc?attachments=true", headers: [("Accept", "application/json")])
+            #expect(inline.json?["_attachments"]?["a.txt"]?["data"]?.stringValue == "YXR0YWNobWVudCBh")
+            let missing = try await client.send(.GET, "/\(db)/doc/nope.txt")
+            #expect(missing.status == 404)
+        }
+    }
+
+    @Test func localDocumentsHaveNoRevisionTree() async throws {
+        try await withDatabase { client, db in
+            let first = try await client.send(.PUT, "/\(db)/_local/checkpoint", json: ["seq": 1])
+            #expect(first.json?["rev"]?.stringValue == "0-1")
+            let second = try await client.send(.PUT, "/\(db)/_local/checkpoint", json: ["_rev": "0-1", "seq": 2])
+            #expect(second.json?["rev"]?.stringValue == "0-2")
+            #expect(try await client.send(.GET, "/\(db)/_local/checkpoint").json?["seq"]?.intValue == 2)
+            let all = try await client.send(.GET, "/\(db)/_all_docs")
+            #expect(all.json?["rows"]?.arrayValue?.isEmpty == true)
+            #expect(try await client.send(.DELETE, "/\(db)/_local/checkpoint").status == 200)
+            #expect(try await client.send(.GET, "/\(db)/_local/checkpoint").status == 404)
+        }
+    }
+
     @Test func oversizedDocumentIs413() async throws {
         try await withTestCouch { couch in
             guard !couch.isExternal else { return }  // CouchDB's limit is its own configuration

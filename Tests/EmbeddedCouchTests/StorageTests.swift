@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import JSON
+import Logging
 import Testing
 @testable import EmbeddedCouch
 
@@ -59,6 +61,72 @@ struct StorageTests {
             #expect(String(decoding: try #require(revision).body, as: UTF8.self) == #"{"n":42}"#)
             #expect(try await reopened.info().updateSeq == 1)
         }
+    }
+
+    @Test func countsFollowWritesDeletesAndPurges() async throws {
+        try await withStore { path, store in
+            let a = try #require(try await store.write([edit("a", ["n": 1]), edit("b", ["n": 2])], newEdits: true, context: Self.admin).first?.get())
+            var deletion = try edit("a", [:], rev: a)
+            deletion.deleted = true
+            _ = try await store.write([deletion], newEdits: true, context: Self.admin)
+            var info = try await store.info()
+            #expect(info.docCount == 1 && info.deletedCount == 1 && info.updateSeq == 3)
+            let tombstone = try #require(try await store.record(id: "a"))
+            _ = try await store.purge(["a": tombstone.tree.leafIndices.map { tombstone.tree.nodes[$0].rev }])
+            info = try await store.info()
+            #expect(info.docCount == 1 && info.deletedCount == 0)
+            try store.close()
+            #expect(try await DatabaseStore(name: "t", path: path).info().docCount == 1)
+        }
+    }
+
+    @Test func commitsAreSyncedToDisk() async throws {
+        try await withStore { _, store in
+            let modes = try await store.pool.write { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+            }
+            #expect(modes.0 == "wal")
+            #expect(modes.1 == 2)  // FULL: the WAL is synced at every commit
+            let reader = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            #expect(reader == 2)
+        }
+    }
+
+    @Test func compactionDropsOldBodiesAndOrphanedAttachments() async throws {
+        try await withStore { _, store in
+            let withAttachment = try edit("d", ["v": 1, "_attachments": ["a.txt": ["content_type": "text/plain", "data": "YQ=="]]])
+            let r1 = try #require(try await store.write([withAttachment], newEdits: true, context: Self.admin).first?.get())
+            let r2 = try #require(try await store.write([edit("d", ["v": 2], rev: r1)], newEdits: true, context: Self.admin).first?.get())
+            let digest = AttachmentInfo.digest(of: Array("a".utf8))
+            #expect(try await store.attachmentData(digest: digest) != nil)
+            #expect(try await store.compact() == 1)
+            let old = try #require(try await store.document(id: "d", rev: r1))
+            #expect(old.1 == nil)
+            #expect(old.0.tree.path(from: r2).map(\.rev) == [r2, r1])
+            let current = try #require(try await store.document(id: "d", rev: nil))
+            #expect(current.1.map { String(decoding: $0.body, as: UTF8.self) } == #"{"v":2}"#)
+            #expect(try await store.attachmentData(digest: digest) == nil)
+        }
+    }
+
+    @Test func registryCompactsBusyDatabasesInTheBackground() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gasp-registry-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let registry = try DatabaseRegistry(dataDirectory: directory)
+        let store = try #require(try await registry.create("busy"))
+        let r1 = try #require(try await store.write([edit("d", ["v": 1])], newEdits: true, context: Self.admin).first?.get())
+        _ = try await store.write([edit("d", ["v": 2], rev: r1)], newEdits: true, context: Self.admin)
+        let compacted = await withTaskGroup(of: Void.self) { group -> Bool in
+            group.addTask { await registry.compactPeriodically(every: .milliseconds(10), minimumChanges: 1, logger: Logger(label: "test")) }
+            defer { group.cancelAll() }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while ContinuousClock.now < deadline {
+                if let old = try? await store.document(id: "d", rev: r1), old.1 == nil { return true }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return false
+        }
+        #expect(compacted)
     }
 
     @Test func numbersAreStoredAsCouchDBWritesThem() throws {

@@ -65,6 +65,8 @@ public func withTestCouch<T: Sendable>(
     var configuration = EmbeddedCouchConfiguration(dataDirectory: directory.path)
     configuration.port = 0
     configuration.admin = ServerAdmin(name: testAdminName, password: testAdminPassword)
+    // The test runner is not `gasp`: design-document JavaScript runs in the built binary.
+    configuration.queryServerExecutable = try gaspExecutableURL().path
     var logger = Logger(label: "gasp.test.embedded-couch")
     logger.logLevel = .warning
     return try await EmbeddedCouchServer.withRunning(configuration: configuration, logger: logger) { port in

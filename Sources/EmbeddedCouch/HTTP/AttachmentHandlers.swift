@@ -46,6 +46,7 @@ extension CouchService {
                 let type = request.header("content-type") ?? "application/octet-stream"
                 edit.attachments?.insert((name, .data(contentType: type, bytes: request.body)), at: 0)
             }
+            try await applyUsersRules(context, to: &edit)
             let newRev = try await writeOne(context, edit, newEdits: true)
             var headers: [(String, String)] = [("ETag", "\"\(newRev)\"")]
             if request.method == "PUT" {

@@ -12,7 +12,10 @@ extension CouchService {
         var edits: [DocumentEdit] = []
         edits.reserveCapacity(docs.count)
         var design = false
+        var designValues: [JSONValue] = []
         var localEdits: [DocumentEdit] = []
+        // Where each document of the request went: false = `edits`, true = `localEdits`.
+        var order: [Bool] = []
         for doc in docs {
             var value = doc
             if context.store.name == "_users" {
@@ -23,6 +26,7 @@ extension CouchService {
             if edit.id.isEmpty { edit.id = Self.newUUID() }
             if edit.id.hasPrefix("_local/") {
                 localEdits.append(edit)
+                order.append(true)
                 continue
             }
             try DocumentID.validate(edit.id)
@@ -32,16 +36,19 @@ extension CouchService {
             if edit.id.hasPrefix("_design/") {
                 design = true
                 try Self.checkDesignDocument(value)
+                designValues.append(value)
             }
             edits.append(edit)
+            order.append(false)
         }
         try context.authorize(design ? .designWrite : .write)
+        for value in designValues { try await compileDesignDocument(value) }
         if body["all_or_nothing"]?.boolValue == true {
             return Self.json(417, .array(edits.map { edit in
                 ["id": .string(edit.id), "rev": .string(edit.rev.map { "\($0)" } ?? "0-"), "error": "not_implemented", "reason": "all_or_nothing is not supported"]
             }))
         }
-        let results = try await context.store.write(edits, newEdits: newEdits, context: context.validation)
+        let results = try await validatedWrite(context, edits, newEdits: newEdits)
         // `_local` documents in a bulk request are stored as PUT stores them.
         var localResults: [(String, Int)] = []
         for edit in localEdits {
@@ -51,30 +58,36 @@ extension CouchService {
         var out = JSONBytes(capacity: 80 * results.count + 2)
         out.raw("[")
         var first = true
-        for (edit, result) in zip(edits, results) {
+        var nextEdit = 0
+        var nextLocal = 0
+        for isLocal in order {
+            let id: String
+            let result: DatabaseStore.WriteResult
+            if isLocal {
+                let (localID, rev) = localResults[nextLocal]
+                nextLocal += 1
+                id = localID
+                result = .success(RevisionID(generation: 0, hash: String(rev)))
+            } else {
+                id = edits[nextEdit].id
+                result = results[nextEdit]
+                nextEdit += 1
+                if case .success = result, !newEdits { continue }
+            }
             switch result {
             case .success(let rev):
-                guard newEdits else { continue }
                 out.raw(first ? "{\"ok\":true,\"id\":" : ",{\"ok\":true,\"id\":")
-                out.string(edit.id)
+                out.string(id)
                 out.raw(",\"rev\":")
                 out.string(rev.description)
             case .failure(let error):
                 out.raw(first ? "{\"id\":" : ",{\"id\":")
-                out.string(edit.id)
+                out.string(id)
                 out.raw(",\"error\":")
                 out.string(error.error)
                 out.raw(",\"reason\":")
                 out.string(error.reason)
             }
-            out.raw("}")
-            first = false
-        }
-        for (id, rev) in localResults {
-            out.raw(first ? "{\"ok\":true,\"id\":" : ",{\"ok\":true,\"id\":")
-            out.string(id)
-            out.raw(",\"rev\":")
-            out.string("0-\(rev)")
             out.raw("}")
             first = false
         }

@@ -83,18 +83,23 @@ extension CouchService {
                 result = try await context.store.changes(parsed.query)
             }
         }
+        return CouchResponse(status: 200, body: .bytes(Self.changesBody(result, request: parsed, sequence: context.store.sequence), contentType: "application/json"))
+    }
+
+    /// The JSON body of a normal or longpoll feed.
+    static func changesBody(_ result: (rows: [ChangeRow], lastSeq: Int, pending: Int), request: ChangesRequest, sequence: UpdateSequence) -> [UInt8] {
         var out = JSONBytes(capacity: 1024)
         out.raw("{\"results\":[")
         for (i, row) in result.rows.enumerated() {
             if i > 0 { out.raw(",") }
-            Self.writeChange(row, request: parsed, sequence: context.store.sequence, into: &out)
+            writeChange(row, request: request, sequence: sequence, into: &out)
         }
         out.raw("],\"last_seq\":")
-        out.string(context.store.sequence.string(result.lastSeq))
+        out.string(sequence.string(result.lastSeq))
         out.raw(",\"pending\":")
         out.int(result.pending)
         out.raw("}")
-        return CouchResponse(status: 200, body: out.response)
+        return out.bytes
     }
 
     /// The 404 for `filter=ddoc/name`: the design document or its `filters` member is missing.

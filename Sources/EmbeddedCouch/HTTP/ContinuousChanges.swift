@@ -1,9 +1,10 @@
 import Hummingbird
 import NIOCore
 
-/// `_changes?feed=continuous`: one JSON line per change, streamed as changes commit, with
-/// newline heartbeats, ending after `timeout` without changes (or at `limit`) with a
-/// `{"last_seq":…,"pending":…}` line.
+/// Streamed `_changes` feeds. `feed=continuous`: one JSON line per change as changes commit,
+/// with newline heartbeats, ending after `timeout` without changes (or at `limit`) with a
+/// `{"last_seq":…,"pending":…}` line. `feed=longpoll&heartbeat=N`: newlines every N ms while
+/// waiting (no timeout, as in CouchDB), then the normal JSON body.
 extension CouchService {
     /// A streamed response for a continuous feed; nil for every other request (and for a
     /// continuous request that fails before streaming, so the normal path answers the error).
@@ -12,8 +13,9 @@ extension CouchService {
     ) async -> Response? {
         let path = RequestPath(rawPath: rawPath)
         let query = QueryParameters(rawQuery: rawQuery)
-        guard path.segments.count == 2, path.segments[1] == "_changes", query["feed"] == "continuous",
-              method == "GET" || method == "POST"
+        let feed = query["feed"]
+        guard path.segments.count == 2, path.segments[1] == "_changes", method == "GET" || method == "POST",
+              feed == "continuous" || (feed == "longpoll" && query["heartbeat"] != nil)
         else { return nil }
         let authRequest = AuthRequest(authorization: headers["authorization"], cookie: headers["cookie"], clientAddress: clientAddress)
         guard case .success(let authentication) = await authenticator.authenticate(authRequest),
@@ -26,10 +28,29 @@ extension CouchService {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         fields[.cacheControl] = "must-revalidate"
-        let feed = parsed
+        let changes = parsed
+        if changes.feed == "longpoll" {
+            return Response(status: .ok, headers: fields, body: ResponseBody { writer in
+                try await Self.streamLongpoll(changes, store: store, writer: &writer)
+            })
+        }
         return Response(status: .ok, headers: fields, body: ResponseBody { writer in
-            try await Self.streamChanges(feed, store: store, writer: &writer)
+            try await Self.streamChanges(changes, store: store, writer: &writer)
         })
+    }
+
+    private static func streamLongpoll(_ request: ChangesRequest, store: DatabaseStore, writer: inout any ResponseBodyWriter) async throws {
+        var result = try await store.changes(request.query)
+        while result.rows.isEmpty && !request.query.descending {
+            if await store.notifier.wait(after: result.lastSeq, timeout: request.heartbeat ?? .seconds(60)) {
+                result = try await store.changes(request.query)
+            } else {
+                if Task.isCancelled { return }
+                try await writer.write(ByteBuffer(bytes: [UInt8(ascii: "\n")]))
+            }
+        }
+        try await writer.write(ByteBuffer(bytes: changesBody(result, request: request, sequence: store.sequence) + [UInt8(ascii: "\n")]))
+        try await writer.finish(nil)
     }
 
     private static func streamChanges(_ request: ChangesRequest, store: DatabaseStore, writer: inout any ResponseBodyWriter) async throws {

@@ -41,10 +41,6 @@ struct CouchRequest: Sendable {
     var acceptsJSON: Bool { headers["accept"]?.lowercased().contains("application/json") ?? false }
 }
 
-extension String {
-    var trimmingPrefixSpaces: Substring { drop { $0 == " " } }
-}
-
 /// 405 with CouchDB's `Allow` header and reason.
 func methodNotAllowed(_ allowed: String) -> CouchHTTPError {
     CouchHTTPError(status: 405, error: "method_not_allowed", reason: "Only \(allowed) allowed", headers: [("Allow", allowed)])

@@ -60,10 +60,10 @@ struct CouchResponder: HTTPResponder {
         switch couch.body {
         case .json(let value):
             fields[.contentType] = "application/json"
-            buffer = ByteBuffer(bytes: value.serializedBytes() + [UInt8(ascii: "\n")])
+            buffer = Self.buffer(value.serializedBytes(), newline: true)
         case .bytes(let bytes, let type):
             fields[.contentType] = type
-            buffer = ByteBuffer(bytes: type == "application/json" ? bytes + [UInt8(ascii: "\n")] : bytes)
+            buffer = Self.buffer(bytes, newline: type == "application/json")
         case .empty:
             buffer = nil
         }
@@ -71,9 +71,20 @@ struct CouchResponder: HTTPResponder {
             if let fieldName = HTTPFields.Element.Name(name) { fields[fieldName] = value }
         }
         let status = HTTPResponse.Status(code: couch.status)
-        if head || buffer == nil {
+        guard let buffer else { return Response(status: status, headers: fields, body: ResponseBody()) }
+        if head {
+            // HEAD: the headers of the GET, including the length of the body not sent.
+            fields[.contentLength] = String(buffer.readableBytes)
             return Response(status: status, headers: fields, body: ResponseBody())
         }
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: buffer!))
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: buffer))
+    }
+
+    /// One buffer holding `bytes` (and the newline CouchDB ends JSON bodies with).
+    private static func buffer(_ bytes: [UInt8], newline: Bool) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count + 1)
+        buffer.writeBytes(bytes)
+        if newline { buffer.writeInteger(UInt8(ascii: "\n")) }
+        return buffer
     }
 }

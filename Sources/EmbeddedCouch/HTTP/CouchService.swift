@@ -10,6 +10,8 @@ struct CouchService: Sendable {
     let maxDocumentBytes: Int
     let serverUUID: String
     let logger: Logger
+    /// Design documents, view indexes and the query servers.
+    let views: ViewService
 
     init(configuration: EmbeddedCouchConfiguration, logger: Logger) throws {
         registry = try DatabaseRegistry(dataDirectory: configuration.dataDirectory)
@@ -18,6 +20,7 @@ struct CouchService: Sendable {
         maxDocumentBytes = configuration.maxDocumentBytes
         serverUUID = try ServerIdentity.uuid(dataDirectory: configuration.dataDirectory)
         self.logger = logger
+        views = ViewService(queryServerExecutable: configuration.queryServerExecutable ?? "/proc/self/exe", logger: logger)
     }
 
     /// Answers one request: authentication first, then routing by path.

@@ -30,9 +30,18 @@ extension CouchService {
         case "_changes": return try await changes(context)
         case "_security": return try await securityObject(context)
         case "_purge": return try await purge(context)
-        case "_ensure_full_commit", "_compact", "_view_cleanup":
+        case "_compact":
             try context.authorize(.admin)
-            return Self.json(second == "_ensure_full_commit" ? 201 : 202, ["ok": true])
+            try request.requireJSONContentType()
+            try await store.compact()
+            return Self.json(202, ["ok": true])
+        case "_view_cleanup":
+            try context.authorize(.admin)
+            try await dropStaleViewIndexes(store)
+            return Self.json(202, ["ok": true])
+        case "_ensure_full_commit":
+            try context.authorize(.admin)
+            return Self.json(201, ["ok": true])
         case "_revs_limit":
             try context.authorize(request.method == "PUT" ? .admin : .read)
             return request.method == "PUT" ? Self.json(200, ["ok": true]) : Self.json(200, 1000)

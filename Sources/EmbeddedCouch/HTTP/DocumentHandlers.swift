@@ -12,7 +12,7 @@ extension CouchService {
             guard segments.count >= 3, !segments[2].isEmpty else { return try invalidReservedID(context, local: false) }
             id = "_design/" + segments[2]
             rest = segments.dropFirst(3)
-            if let next = rest.first, next.hasPrefix("_") { return try await designRequest(context, id: id) }
+            if let next = rest.first, next.hasPrefix("_") { return try await designRequest(context, id: id, rest: rest) }
         case "_local":
             guard segments.count >= 3, !segments[2].isEmpty else { return try invalidReservedID(context, local: true) }
             return try await localDocument(context, id: "_local/" + segments[2])
@@ -31,6 +31,7 @@ extension CouchService {
         case "PUT": return try await putDocument(context, id: id)
         case "DELETE": return try await deleteDocument(context, id: id)
         case "POST": throw CouchHTTPError.badRequest("Referer header required.")
+        case "COPY": return try await copyDocument(context, id: id)
         default: throw methodNotAllowed("DELETE,GET,HEAD,POST,PUT,COPY")
         }
     }
@@ -47,9 +48,9 @@ extension CouchService {
         }
     }
 
-    /// `/{db}/_design/{name}/_…` (views, `_info`): served by the design-document handlers
-    /// once they exist; until then a missing design document or endpoint is 404.
-    private func designRequest(_ context: DatabaseContext, id: String) async throws -> CouchResponse {
+    /// `/{db}/_design/{name}/_…`: views; any other endpoint is 404.
+    private func designRequest(_ context: DatabaseContext, id: String, rest: ArraySlice<String>) async throws -> CouchResponse {
+        if rest.first == "_view" { return try await viewRequest(context, designID: id, rest: rest) }
         try context.authorize(.read)
         throw CouchHTTPError.notFound()
     }
@@ -150,146 +151,5 @@ extension CouchService {
         }
         out.raw("]")
         return CouchResponse(status: 200, body: out.response)
-    }
-
-    // MARK: PUT, POST, DELETE
-
-    private func putDocument(_ context: DatabaseContext, id: String) async throws -> CouchResponse {
-        try DocumentID.validate(id)
-        try context.authorize(id.hasPrefix("_design/") ? .designWrite : .write)
-        let request = context.request
-        var edit = try await parseEdit(context, id: id)
-        let queryRev = try request.query["rev"].map { text throws(CouchHTTPError) in
-            guard let r = RevisionID(text) else { throw .badRequest("Invalid rev format") }
-            return r
-        }
-        let etagRev = try Self.ifMatchRevision(request)
-        if let queryRev, let bodyRev = edit.rev, queryRev != bodyRev {
-            throw CouchHTTPError.badRequest("Document rev from request body and query string have different values")
-        }
-        if let etagRev, let bodyRev = edit.rev, etagRev != bodyRev {
-            throw CouchHTTPError.badRequest("Document rev and etag have different values")
-        }
-        edit.rev = edit.rev ?? queryRev ?? etagRev
-        let newEdits = request.query["new_edits"] != "false"
-        let rev = try await writeOne(context, edit, newEdits: newEdits)
-        if request.query["batch"] == "ok" { return Self.json(202, ["ok": true, "id": .string(id)]) }
-        return Self.json(edit.deleted ? 200 : 201, ["ok": true, "id": .string(id), "rev": .string(rev.description)],
-                         headers: [("ETag", "\"\(rev)\""), ("Location", documentLocation(context, id: id))])
-    }
-
-    func postDocument(_ context: DatabaseContext) async throws -> CouchResponse {
-        try context.request.requireJSONContentType()
-        var edit = try await parseEdit(context, id: nil)
-        if edit.id.isEmpty { edit.id = Self.newUUID() }
-        if edit.id.hasPrefix("_local/") { return try await putLocal(context, id: edit.id) }
-        try DocumentID.validate(edit.id)
-        try context.authorize(edit.id.hasPrefix("_design/") ? .designWrite : .write)
-        let rev = try await writeOne(context, edit, newEdits: true)
-        if context.request.query["batch"] == "ok" { return Self.json(202, ["ok": true, "id": .string(edit.id)]) }
-        return Self.json(201, ["ok": true, "id": .string(edit.id), "rev": .string(rev.description)],
-                         headers: [("ETag", "\"\(rev)\""), ("Location", documentLocation(context, id: edit.id))])
-    }
-
-    private func deleteDocument(_ context: DatabaseContext, id: String) async throws -> CouchResponse {
-        try context.authorize(id.hasPrefix("_design/") ? .designWrite : .write)
-        let request = context.request
-        let queryRev = try request.query["rev"].map { text throws(CouchHTTPError) in
-            guard let r = RevisionID(text) else { throw .badRequest("Invalid rev format") }
-            return r
-        }
-        guard let record = try await context.store.record(id: id) else { throw CouchHTTPError.notFound() }
-        if record.deleted { throw CouchHTTPError.notFound("deleted") }
-        let etagRev = try Self.ifMatchRevision(request)
-        guard let rev = queryRev ?? etagRev else { throw CouchHTTPError.conflict() }
-        if context.store.name == "_users" {
-            // Only admins and the user themself may delete a user document.
-            let old = try await Self.currentDocument(context.store, id: id)
-            _ = try UsersDatabaseRules.prepare(
-                newDoc: ["_id": .string(id), "_deleted": true], oldDoc: old, user: request.user, security: context.security)
-        }
-        let edit = DocumentEdit(id: id, rev: rev, revisions: nil, deleted: true, body: Array("{}".utf8), attachments: nil)
-        let newRev = try await writeOne(context, edit, newEdits: true)
-        return Self.json(200, ["ok": true, "id": .string(id), "rev": .string(newRev.description)], headers: [("ETag", "\"\(newRev)\"")])
-    }
-
-    /// The body of a document write, taken apart (413 when over the size limit; `_users`
-    /// documents pass through ``UsersDatabaseRules``).
-    func parseEdit(_ context: DatabaseContext, id: String?) async throws -> DocumentEdit {
-        let request = context.request
-        var value = try request.jsonBody()
-        if context.store.name == "_users" {
-            let userID = id ?? value["_id"]?.stringValue
-            let old = try await userID.asyncMap { try await Self.currentDocument(context.store, id: $0) } ?? nil
-            // The rules check the id against the name, so the URL's id goes into the document.
-            if let id, case .object(var members) = value {
-                members["_id"] = .string(id)
-                value = .object(members)
-            }
-            value = try UsersDatabaseRules.prepare(newDoc: value, oldDoc: old, user: request.user, security: context.security)
-        }
-        let edit = try DocumentEdit.parse(value, id: id)
-        // CouchDB's max_document_size applies to the JSON body without inline attachments.
-        if edit.body.count > maxDocumentBytes {
-            throw CouchHTTPError(status: 413, error: "document_too_large", reason: edit.id)
-        }
-        if edit.id.hasPrefix("_design/") { try Self.checkDesignDocument(value) }
-        return edit
-    }
-
-    /// The current winning revision of a document as a value; nil when missing or deleted.
-    static func currentDocument(_ store: DatabaseStore, id: String) async throws -> JSONValue? {
-        guard let (record, revision) = try await store.document(id: id, rev: nil), !record.deleted, let revision else { return nil }
-        return try DocumentJSON.value(id: id, revision: revision)
-    }
-
-    /// The shape checks CouchDB makes when a design document is saved.
-    static func checkDesignDocument(_ value: JSONValue) throws(CouchHTTPError) {
-        guard let views = value["views"] else { return }
-        guard case .object(let members) = views else {
-            throw CouchHTTPError(status: 400, error: "invalid_design_doc", reason: "`views` field must have object type")
-        }
-        for (name, view) in members where view["map"] == nil {
-            throw CouchHTTPError(status: 400, error: "invalid_design_doc", reason: "View `\(name)` must contain map function")
-        }
-    }
-
-    /// Writes one document and returns its new revision (or throws its error).
-    func writeOne(_ context: DatabaseContext, _ edit: DocumentEdit, newEdits: Bool) async throws -> RevisionID {
-        let results = try await context.store.write([edit], newEdits: newEdits, context: context.validation)
-        switch results.first {
-        case .success(let rev): return rev
-        case .failure(let error): throw error
-        case nil: throw CouchHTTPError(status: 500, error: "unknown_error", reason: "no write result")
-        }
-    }
-
-    /// The revision in an `If-Match` header (quotes removed).
-    static func ifMatchRevision(_ request: CouchRequest) throws(CouchHTTPError) -> RevisionID? {
-        guard var text = request.header("if-match") else { return nil }
-        text = text.trimming(" \"")
-        guard let rev = RevisionID(text) else { throw .badRequest("Invalid rev format") }
-        return rev
-    }
-
-    func documentLocation(_ context: DatabaseContext, id: String) -> String {
-        context.request.origin + "/" + PercentEncoding.encodeSegment(context.store.name) + "/" + PercentEncoding.encodeSegment(id)
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}
-
-extension String {
-    func trimming(_ set: String) -> String {
-        let chars = Set(set)
-        var s = Substring(self)
-        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
-        while let l = s.last, chars.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }

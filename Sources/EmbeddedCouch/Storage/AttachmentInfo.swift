@@ -76,4 +76,6 @@ enum IncomingAttachment: Sendable, Equatable {
     case data(contentType: String, bytes: [UInt8])
     /// `stub: true`: keep what the parent revision has under this name.
     case stub
+    /// An attachment already stored (under its digest), e.g. taken over by `COPY`.
+    case stored(AttachmentInfo)
 }

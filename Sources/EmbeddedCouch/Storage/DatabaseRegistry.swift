@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The databases of a server: one SQLite file each under `<data>/dbs/`, opened on first use.
 actor DatabaseRegistry {
@@ -51,6 +52,31 @@ actor DatabaseRegistry {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: base + suffix) }
         return true
     }
+
+    /// Compacts, every `interval`, each open database that has had at least `minimumChanges`
+    /// updates since it was last compacted (CouchDB compacts automatically too). Returns when
+    /// the task is cancelled.
+    nonisolated func compactPeriodically(every interval: Duration, minimumChanges: Int = 1000, logger: Logger) async {
+        var compactedAt: [ObjectIdentifier: Int] = [:]
+        while true {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            for store in await openStores() {
+                let seq = await store.notifier.currentSequence
+                let key = ObjectIdentifier(store)
+                guard seq - (compactedAt[key] ?? 0) >= minimumChanges else { continue }
+                do {
+                    let dropped = try await store.compact()
+                    compactedAt[key] = seq
+                    logger.debug("compacted", metadata: ["db": "\(store.name)", "bodies": "\(dropped)"])
+                } catch {
+                    logger.warning("compaction failed", metadata: ["db": "\(store.name)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func openStores() -> [DatabaseStore] { Array(open.values) }
 
     /// CouchDB's rule: a lowercase letter first, then `a-z 0-9 _ $ ( ) + - /`; system names pass.
     static func isValidName(_ name: String) -> Bool {

@@ -27,7 +27,7 @@ extension DatabaseStore {
     /// Rows of `_all_docs` for a range, the total number of live documents and the offset.
     func allDocs(_ query: IDRangeQuery) async throws -> (rows: [IDRow], total: Int, offset: Int) {
         try await pool.read { db in
-            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM docs WHERE deleted = 0")) ?? 0
+            let total = try Counters.load(db).docs
             var conditions = ["d.deleted = 0"]
             var arguments: [(any DatabaseValueConvertible)?] = []
             let (lowOp, highOp) = query.descending ? ("<=", query.inclusiveEnd ? ">=" : ">") : (">=", query.inclusiveEnd ? "<=" : "<")
@@ -74,7 +74,7 @@ extension DatabaseStore {
     /// `_all_docs` rows for explicit keys (nil for a key the database never had).
     func allDocs(keys: [String], includeDocs: Bool) async throws -> (rows: [IDRow?], total: Int) {
         try await pool.read { db in
-            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM docs WHERE deleted = 0")) ?? 0
+            let total = try Counters.load(db).docs
             var rows: [IDRow?] = []
             for key in keys {
                 guard let record = try Self.loadRecord(db, id: key) else { rows.append(nil); continue }

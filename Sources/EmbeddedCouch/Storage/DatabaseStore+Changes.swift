@@ -56,7 +56,7 @@ extension DatabaseStore {
                 }
             }
             let remaining = query.descending
-                ? try Int.fetchOne(db, sql: "SELECT count(*) FROM docs") ?? 0
+                ? try Counters.load(db).total
                 : try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM docs WHERE seq > ?"), arguments: [query.since]) ?? 0
             return (rows, lastSeq, max(0, remaining - rows.count))
         }

@@ -13,33 +13,33 @@ extension DatabaseStore {
     /// each edit carries its own revision and history, which are merged into the tree.
     func write(_ edits: [DocumentEdit], newEdits: Bool, context: DocumentValidation.Context) async throws -> [WriteResult] {
         let (results, seq) = try await pool.write { db in
-            var seq = try Self.updateSeq(db)
-            let start = seq
+            var counters = try Counters.load(db)
+            let start = counters
             var results: [WriteResult] = []
             results.reserveCapacity(edits.count)
+            var known = edits.count > 1 ? try Self.loadRecords(db, ids: edits.map(\.id)) : [:]
             for edit in edits {
                 // A CouchDB error concerns one document; any other error (the database
                 // itself failing) aborts the whole transaction.
                 do {
-                    let rev = try Self.apply(edit, newEdits: newEdits, context: context, db: db, seq: &seq)
+                    let rev = try Self.apply(edit, newEdits: newEdits, context: context, db: db, counters: &counters, known: &known)
                     results.append(.success(rev))
                 } catch let error as CouchHTTPError {
                     results.append(.failure(error))
                 }
             }
-            if seq != start {
-                try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE key = 'update_seq'").execute(arguments: [seq])
-            }
-            return (results, seq)
+            if counters != start { try counters.save(db) }
+            return (results, counters.seq)
         }
         await notifier.advance(to: seq)
         return results
     }
 
     private static func apply(
-        _ edit: DocumentEdit, newEdits: Bool, context: DocumentValidation.Context, db: Database, seq: inout Int
+        _ edit: DocumentEdit, newEdits: Bool, context: DocumentValidation.Context, db: Database, counters: inout Counters,
+        known: inout [String: DocumentRecord?]
     ) throws -> RevisionID {
-        let record = try loadRecord(db, id: edit.id)
+        let record = try known[edit.id] ?? loadRecord(db, id: edit.id)
         var tree = record?.tree ?? RevisionTree()
         let parentIndex: Int?
         let newRev: RevisionID
@@ -89,10 +89,38 @@ extension DatabaseStore {
             .execute(arguments: [edit.id, newRev.description, edit.deleted ? 1 : 0, Data(edit.body),
                                  attachments.isEmpty ? nil : Data(AttachmentInfo.encode(attachments))])
         guard let winner = tree.winner else { return newRev }
-        seq += 1
+        counters.seq += 1
+        counters.account(before: record?.deleted, after: winner.deleted)
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO docs(id, seq, rev, deleted, tree) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [edit.id, seq, winner.rev.description, winner.deleted ? 1 : 0, tree.encoded])
+            .execute(arguments: [edit.id, counters.seq, winner.rev.description, winner.deleted ? 1 : 0, tree.encoded])
+        if !known.isEmpty {
+            known[edit.id] = DocumentRecord(id: edit.id, seq: counters.seq, tree: tree, winner: winner.rev, deleted: winner.deleted)
+        }
         return newRev
+    }
+
+    /// The records of many documents in a few statements (a `_bulk_docs` request); ids the
+    /// database does not have map to nil.
+    private static func loadRecords(_ db: Database, ids: [String]) throws -> [String: DocumentRecord?] {
+        var out: [String: DocumentRecord?] = [:]
+        out.reserveCapacity(ids.count)
+        for id in ids { out[id] = .some(nil) }
+        let unique = Array(out.keys)
+        var start = 0
+        while start < unique.count {
+            let chunk = unique[start..<min(start + 500, unique.count)]
+            start += chunk.count
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT id, seq, rev, deleted, tree FROM docs WHERE id IN (\(placeholders))"),
+                arguments: StatementArguments(Array(chunk)))
+            while let row = try rows.next() {
+                guard let winner = RevisionID(row[2] as String) else { continue }
+                let id: String = row[0]
+                out[id] = DocumentRecord(id: id, seq: row[1], tree: RevisionTree(encoded: row[4]), winner: winner, deleted: (row[3] as Int) != 0)
+            }
+        }
+        return out
     }
 
     /// The attachments of the new revision: new bytes stored under their digest, stubs taken
@@ -110,6 +138,11 @@ extension DatabaseStore {
                 } else if strictStubs {
                     throw CouchHTTPError(status: 412, error: "missing_stub", reason: "Invalid attachment stub in \(edit.id) for \(name)")
                 }
+            case .stored(let info):
+                var copy = info
+                copy.name = name
+                copy.revpos = generation
+                out.append(copy)
             case .data(let contentType, let bytes):
                 let digest = AttachmentInfo.digest(of: bytes)
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO attachments(digest, data) VALUES (?, ?)")
@@ -124,7 +157,7 @@ extension DatabaseStore {
     /// needed; a document left without revisions disappears. Returns the purged revisions by id.
     func purge(_ request: [String: [RevisionID]]) async throws -> [String: [RevisionID]] {
         let (purged, seq) = try await pool.write { db in
-            var seq = try Self.updateSeq(db)
+            var counters = try Counters.load(db)
             var purged: [String: [RevisionID]] = [:]
             for (id, revs) in request {
                 guard let record = try Self.loadRecord(db, id: id) else { purged[id] = []; continue }
@@ -134,17 +167,20 @@ extension DatabaseStore {
                 for rev in removed {
                     try db.execute(sql: "DELETE FROM revs WHERE doc_id = ? AND rev = ?", arguments: [id, rev.description])
                 }
+                guard !removed.isEmpty else { continue }
                 if let winner = tree.winner {
-                    seq += 1
+                    counters.seq += 1
+                    counters.account(before: record.deleted, after: winner.deleted)
                     try db.execute(sql: "UPDATE docs SET seq = ?, rev = ?, deleted = ?, tree = ? WHERE id = ?",
-                                   arguments: [seq, winner.rev.description, winner.deleted ? 1 : 0, tree.encoded, id])
+                                   arguments: [counters.seq, winner.rev.description, winner.deleted ? 1 : 0, tree.encoded, id])
                 } else {
+                    counters.account(before: record.deleted, after: nil)
                     try db.execute(sql: "DELETE FROM docs WHERE id = ?", arguments: [id])
                     try db.execute(sql: "DELETE FROM revs WHERE doc_id = ?", arguments: [id])
                 }
             }
-            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'update_seq'", arguments: [seq])
-            return (purged, seq)
+            try counters.save(db)
+            return (purged, counters.seq)
         }
         await notifier.advance(to: seq)
         return purged

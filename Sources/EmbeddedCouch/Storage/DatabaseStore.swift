@@ -32,9 +32,12 @@ final class DatabaseStore: Sendable {
         }
         configuration.maximumReaderCount = 4
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB switches the writer to synchronous=NORMAL when it enables WAL (after
+        // prepareDatabase ran); the writer is one connection, so setting FULL here sticks.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try pool.write { db in try Self.createSchema(db) }
         let suffix = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'uuid'") } ?? ""
-        let current = try pool.read { db in try Self.updateSeq(db) }
+        let current = try pool.read { db in try Counters.load(db).seq }
         let securityText = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'security'") }
         self.securityObject = Mutex(securityText.flatMap { try? JSONParser.parse($0) } ?? [:])
         self.name = name
@@ -57,15 +60,56 @@ final class DatabaseStore: Sendable {
             CREATE TABLE IF NOT EXISTS local_docs(id TEXT PRIMARY KEY NOT NULL, rev INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;
             """)
+        try db.execute(sql: "CREATE TABLE IF NOT EXISTS counters(id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, docs INTEGER NOT NULL, deleted INTEGER NOT NULL)")
+        if try Int.fetchOne(db, sql: "SELECT count(*) FROM counters") == 0 {
+            try db.execute(sql: """
+                INSERT INTO counters(id, seq, docs, deleted) VALUES (1,
+                    coalesce((SELECT max(seq) FROM docs), 0),
+                    (SELECT count(*) FROM docs WHERE deleted = 0), (SELECT count(*) FROM docs WHERE deleted != 0))
+                """)
+        }
         if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'uuid'") == nil {
             let suffix = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('uuid', ?), ('update_seq', 0), ('security', ?)",
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('uuid', ?), ('security', ?)",
                            arguments: [suffix, DatabaseStore.defaultSecurity.serialized()])
         }
     }
 
-    static func updateSeq(_ db: Database) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'update_seq'")) ?? 0
+    /// The update sequence and document counts, kept in one row changed with every write, so
+    /// that database info costs no scan.
+    struct Counters: Equatable {
+        var seq = 0
+        var docs = 0
+        var deleted = 0
+
+        /// Documents in the by-sequence index, deleted ones included.
+        var total: Int { docs + deleted }
+
+        static func load(_ db: Database) throws -> Counters {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, docs, deleted FROM counters WHERE id = 1")) else {
+                return Counters()
+            }
+            return Counters(seq: row[0], docs: row[1], deleted: row[2])
+        }
+
+        func save(_ db: Database) throws {
+            try db.cachedStatement(sql: "UPDATE counters SET seq = ?, docs = ?, deleted = ? WHERE id = 1")
+                .execute(arguments: [seq, docs, deleted])
+        }
+
+        /// Accounts for a document going from `before` to `after` (nil: absent; true: deleted).
+        mutating func account(before: Bool?, after: Bool?) {
+            switch before {
+            case false?: docs -= 1
+            case true?: deleted -= 1
+            case nil: break
+            }
+            switch after {
+            case false?: docs += 1
+            case true?: deleted += 1
+            case nil: break
+            }
+        }
     }
 
     /// Closes the file (before the database is deleted).
@@ -82,11 +126,8 @@ final class DatabaseStore: Sendable {
 
     func info() async throws -> Info {
         try await pool.read { db in
-            var info = Info(docCount: 0, deletedCount: 0, updateSeq: try Self.updateSeq(db))
-            for row in try Row.fetchAll(db, sql: "SELECT deleted, count(*) FROM docs GROUP BY deleted") {
-                if (row[0] as Int) == 0 { info.docCount = row[1] } else { info.deletedCount = row[1] }
-            }
-            return info
+            let counters = try Counters.load(db)
+            return Info(docCount: counters.docs, deletedCount: counters.deleted, updateSeq: counters.seq)
         }
     }
 

@@ -44,11 +44,26 @@ extension DatabaseStore {
     }
 
     /// The record and the body of one revision (the winner when `rev` is nil).
+    ///
+    /// One statement reads both, so no transaction is needed for a consistent answer; this is
+    /// the path of every document GET.
     func document(id: String, rev: RevisionID?) async throws -> (DocumentRecord, StoredRevision?)? {
-        try await pool.read { db in
-            guard let record = try Self.loadRecord(db, id: id) else { return nil }
-            let body = try Self.loadRevision(db, id: id, rev: rev ?? record.winner)
-            return (record, body)
+        try await pool.unsafeRead { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT d.seq, d.rev, d.deleted, d.tree, r.deleted, r.body, r.atts
+                FROM docs d LEFT JOIN revs r ON r.doc_id = d.id AND r.rev = coalesce(?, d.rev)
+                WHERE d.id = ?
+                """)
+            guard let row = try Row.fetchOne(statement, arguments: [rev?.description, id]),
+                  let winner = RevisionID(row[1] as String)
+            else { return nil }
+            let record = DocumentRecord(id: id, seq: row[0], tree: RevisionTree(encoded: row[3]), winner: winner, deleted: (row[2] as Int) != 0)
+            guard let body = row[5] as Data? else { return (record, nil) }
+            let atts: Data? = row[6]
+            let revision = StoredRevision(
+                rev: rev ?? winner, deleted: (row[4] as Int) != 0, body: [UInt8](body),
+                attachments: atts.map { AttachmentInfo.decode([UInt8]($0)) } ?? [])
+            return (record, revision)
         }
     }
 

@@ -60,6 +60,12 @@ struct RevisionTree: Sendable, Equatable {
         return (i, true)
     }
 
+    /// Replaces the node at `index` (same revision, changed flags).
+    mutating func replace(_ index: Int, with node: Node) {
+        precondition(nodes[index].rev == node.rev)
+        nodes[index] = node
+    }
+
     /// Indices of the leaves.
     var leafIndices: [Int] {
         var isParent = [Bool](repeating: false, count: nodes.count)
@@ -82,7 +88,10 @@ struct RevisionTree: Sendable, Equatable {
     }
 
     /// The winning revision; nil for an empty tree.
-    var winner: Node? { sortedLeaves.first }
+    var winner: Node? {
+        if nodes.count == 1 { return nodes[0] }  // a new document: no need to look for leaves
+        return sortedLeaves.first
+    }
 
     /// The path from `rev` to its root, newest first.
     func path(from rev: RevisionID) -> [Node] {

@@ -1,0 +1,65 @@
+import JSON
+import ViewEngine
+
+/// Brings view indexes up to date at query time: the documents changed since the index's
+/// last sequence are mapped (in batches, through the query-server pool) and their old rows
+/// replaced. One update per index runs at a time; a query arriving meanwhile waits for it
+/// and then finds the index current.
+final class ViewIndexer: Sendable {
+    /// The query servers that run map functions.
+    let pool: QueryServerPool
+    private let locks = KeyedLock()
+    /// Documents read and mapped per step.
+    private let batchSize: Int
+
+    init(pool: QueryServerPool, batchSize: Int = 2_000) {
+        self.pool = pool
+        self.batchSize = batchSize
+    }
+
+    /// The index of `design` in `store`, updated through the store's current sequence.
+    func update(_ store: DatabaseStore, _ design: LoadedDesign, functions: DesignDocument) async throws -> ViewIndexState {
+        let key = store.name + "|" + store.sequence.suffix + "|" + design.id + "|" + design.signature
+        return try await locks.withLock(key) {
+            var state = try await store.viewIndexState(ddoc: design.id, signature: design.signature)
+            while true {
+                let batch = try await store.indexSource(since: state.seq, limit: batchSize)
+                guard let last = batch.last else { return state }
+                let mappable = batch.filter { $0.json != nil }
+                let results = try await pool.map(functions, documentJSON: mappable.map { $0.json! })
+                var rows: [(view: Int, sort: [UInt8], row: ViewRow)] = []
+                for (document, result) in zip(mappable, results) {
+                    for (view, emitted) in result.views.enumerated() {
+                        for item in emitted {
+                            rows.append((view, ViewCollation.sortKey(item.key),
+                                         ViewRow(id: document.id, key: item.key.serializedBytes(), value: item.value.serializedBytes())))
+                        }
+                    }
+                }
+                try await store.applyViewRows(index: state.index, documents: batch.map(\.id), fresh: state.seq == 0, rows: rows, seq: last.seq)
+                state.seq = last.seq
+            }
+        }
+    }
+}
+
+/// Mutual exclusion by key for async work (one index update at a time per index).
+actor KeyedLock {
+    private var held: Set<String> = []
+    private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    func withLock<T: Sendable>(_ key: String, _ body: @Sendable () async throws -> T) async throws -> T {
+        while held.contains(key) {
+            await withCheckedContinuation { waiters[key, default: []].append($0) }
+        }
+        held.insert(key)
+        defer {
+            held.remove(key)
+            if var queue = waiters[key], !queue.isEmpty {
+                queue.removeFirst().resume()
+                waiters[key] = queue.isEmpty ? nil : queue
+            }
+        }
+        return try await body()
+    }
+}
