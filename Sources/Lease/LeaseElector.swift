@@ -61,6 +61,13 @@ public final class LeaseElector<C: Clock>: Sendable where C.Duration == Duration
     /// The lease document as this instance last read or wrote it.
     public var document: LeaseDocument? { observer.withLock { $0.document } }
 
+    /// Sets the rotate-mode turn order (e.g. the live sites by name, from their heartbeats):
+    /// when the named site misses its turn, the site after it goes first (see
+    /// ``LeaseObserver/turnOrder``). Takes effect at the next read of the document.
+    public func setTurnOrder(_ sites: [String]) {
+        observer.withLock { $0.turnOrder = sites }
+    }
+
     /// Asks ``run(_:)`` to stop gracefully: the guarded work is cancelled, and once it has
     /// stopped the lease is released; then ``run(_:)`` returns.
     public func stop() { stopSignal.fire() }

@@ -22,6 +22,10 @@ public struct LeaseObserver<Instant: InstantProtocol<Duration>>: Sendable {
     public private(set) var document: LeaseDocument?
     /// When this observer first saw the current revision of ``document``.
     public private(set) var changedAt: Instant?
+    /// In rotate mode, the sites in turn order (e.g. the live sites by name), so that when the
+    /// site named `next` misses its turn the one after it goes first: the k-th site after the
+    /// named one may acquire after k turn graces. Empty: every other site after one grace.
+    public var turnOrder: [String] = []
 
     /// An observer that has seen nothing yet.
     public init(identity: LeaseHolder, policy: LeasePolicy = .standard) {
@@ -184,7 +188,7 @@ public struct LeaseObserver<Instant: InstantProtocol<Duration>>: Sendable {
             return previous == state ? [] : [.expired(holder, epoch: epoch)]
         }
         if let next = document.next, next != identity.site {
-            let until = changedAt.advanced(by: policy.turnGrace(of: document.leaseDuration))
+            let until = changedAt.advanced(by: policy.turnGrace(of: document.leaseDuration) * turnRank(after: next))
             state = now >= until
                 ? .acquirable(.turnPassed(next: next), epoch: epoch)
                 : .awaitingTurn(next: next, epoch: epoch, until: until)
@@ -192,5 +196,14 @@ public struct LeaseObserver<Instant: InstantProtocol<Duration>>: Sendable {
         }
         state = .acquirable(document.next == nil ? .released : .yourTurn, epoch: epoch)
         return []
+    }
+
+    /// How many places after `next` this site comes in ``turnOrder`` (1 without an order; after
+    /// every listed site when this one is not listed).
+    func turnRank(after next: String) -> Int {
+        guard !turnOrder.isEmpty else { return 1 }
+        guard let mine = turnOrder.firstIndex(of: identity.site) else { return turnOrder.count }
+        guard let named = turnOrder.firstIndex(of: next) else { return mine + 1 }
+        return (mine - named + turnOrder.count) % turnOrder.count
     }
 }

@@ -99,6 +99,45 @@ struct LeaseElectorTests {
         }
     }
 
+    @Test("rotate mode: a named site that misses its turn loses it to the site after it")
+    func missedTurnGoesToTheNext() async throws {
+        // site-b is in the turn order but has no worker running.
+        let order = ["site-a", "site-b", "site-c"]
+        try await withContenders(["site-a", "site-c"]) { contenders, _, _ in
+            let ledger = HoldLedger()
+            let harness = try ElectorHarness(contenders, configuration: Self.rotate)
+            for elector in harness.electors { elector.setTurnOrder(order) }
+            try await harness.run({ index in
+                { term in
+                    let site = contenders[index].site
+                    ledger.begin(site, epoch: term.epoch)
+                    defer { ledger.end(site, epoch: term.epoch) }
+                    return .to(order[(order.firstIndex(of: site)! + 1) % order.count])
+                }
+            }) {
+                #expect(await eventually(within: 20) { ledger.entries.count >= 4 })
+            }
+            let entries = ledger.entries
+            #expect(ledger.mostAtOnce == 1)
+            for (previous, next) in zip(entries, entries.dropFirst()) {
+                let gap = try #require(previous.ended).duration(to: next.started)
+                if previous.site == "site-a" {
+                    // site-b missed its turn: site-c, next in order, takes it after one grace
+                    // (1.5 s), before site-a's two graces.
+                    #expect(next.site == "site-c")
+                    #expect(gap > .milliseconds(1400) && gap < .milliseconds(2900), "gap \(gap)")
+                } else {
+                    #expect(next.site == "site-a")
+                    #expect(gap < .seconds(1), "gap \(gap)")
+                }
+            }
+            #expect(harness.logs[1].all.contains {
+                if case .acquired(_, .turnPassed(next: "site-b")) = $0 { true } else { false }
+            })
+            #expect(!harness.logs[0].all.contains { if case .acquired(_, .turnPassed) = $0 { true } else { false } })
+        }
+    }
+
     @Test("a holder cut off from the store stops its work before its deadline; another takes over after the lease")
     func cutOffHolderIsReplaced() async throws {
         try await withContenders(["site-a", "site-b"]) { contenders, _, _ in

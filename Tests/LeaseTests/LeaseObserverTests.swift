@@ -262,6 +262,31 @@ struct LeaseObserverTests {
         #expect(anyone.state == .acquirable(.released, epoch: 3))
     }
 
+    @Test("a missed turn goes to the site after the named one first, then the next, in turn order")
+    func missedTurnFollowsOrder() {
+        let order = ["site-a", "site-b", "site-c", "site-d"]
+        let released = Self.held(by: nil, epoch: 3, rev: "5-a", seconds: 10, next: "site-b")
+        func wait(for site: String, order: [String]) -> TestInstant? {
+            var lease = LeaseObserver<TestInstant>(identity: LeaseHolder(site: site, instance: site + "/1"))
+            lease.turnOrder = order
+            _ = lease.observe(released, at: .at(0))
+            if case .awaitingTurn(_, _, let until) = lease.state { return until }
+            return nil
+        }
+        #expect(wait(for: "site-c", order: order) == .at(10))
+        #expect(wait(for: "site-d", order: order) == .at(20))
+        #expect(wait(for: "site-a", order: order) == .at(30))
+        // A site missing from the order comes after every listed one; no order: one grace each.
+        #expect(wait(for: "site-e", order: order) == .at(40))
+        #expect(wait(for: "site-c", order: []) == .at(10))
+        #expect(wait(for: "site-a", order: []) == .at(10))
+        // If the named site is not listed, the listed ones go in list order.
+        var lease = LeaseObserver<TestInstant>(identity: LeaseHolder(site: "site-c", instance: "c/1"))
+        lease.turnOrder = ["site-a", "site-c"]
+        _ = lease.observe(released, at: .at(0))
+        #expect(lease.state == .awaitingTurn(next: "site-b", epoch: 3, until: .at(20)))
+    }
+
     @Test("an acquisition answered after its own deadline is reported and lost at once")
     func acquisitionTooSlow() {
         var lease = observer()
