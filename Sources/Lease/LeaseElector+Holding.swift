@@ -17,8 +17,9 @@ enum HoldingEnd: Sendable {
 extension LeaseElector {
     /// Holds the lease written as `written`: renews it, watches the renew deadline and runs
     /// `work`, each in a child task; the first of them to end ends the others. Returns once all
-    /// three have stopped, after releasing the lease if the holding is still valid.
-    func hold(_ written: LeaseDocument, work: @escaping Work) async throws(LeaseError) {
+    /// three have stopped, after releasing the lease if the holding is still valid. True when
+    /// the work threw.
+    func hold(_ written: LeaseDocument, work: @escaping Work) async throws(LeaseError) -> Bool {
         let epoch = written.epoch
         let term = LeaseTerm(
             scope: client.scope, holder: client.identity, epoch: epoch, mode: written.mode,
@@ -48,16 +49,19 @@ extension LeaseElector {
 
         switch end {
         case .lost, .cancelled:
-            return
+            return false
         case .configurationError(let error):
             throw error
         case .finished(let handOff):
             await release(epoch: epoch, next: handOff.next)
+            return false
         case .failed(let message):
             continuation.yield(.workFailed(epoch: epoch, message: message))
             await release(epoch: epoch, next: nil)
+            return true
         case .stopped:
             await release(epoch: epoch, next: nil)
+            return false
         }
     }
 

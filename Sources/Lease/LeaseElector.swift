@@ -78,6 +78,7 @@ public final class LeaseElector<C: Clock>: Sendable where C.Duration == Duration
     public func run(_ work: @escaping Work) async throws(LeaseError) {
         defer { continuation.finish() }
         var failures = 0
+        var workFailures = 0
         while !stopSignal.isFired && !Task.isCancelled {
             let read: LeaseDocument?
             do {
@@ -114,7 +115,14 @@ public final class LeaseElector<C: Clock>: Sendable where C.Duration == Duration
                 update { $0.acquireFailed(epoch: (read?.epoch ?? 0) + 1) }
             case .won(let written):
                 update { $0.acquired(written, sentAt: sentAt, at: clock.now) }
-                try await hold(written, work: work)
+                if try await hold(written, work: work) {
+                    // The work failed and the lease went back to anyone: give the other sites
+                    // a chance before contending again, backing off if it keeps failing.
+                    workFailures += 1
+                    await pause(until: clock.now.advanced(by: configuration.retryDelay(afterFailures: workFailures + 3)))
+                } else {
+                    workFailures = 0
+                }
             }
         }
     }

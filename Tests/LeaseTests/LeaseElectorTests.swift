@@ -201,6 +201,33 @@ struct LeaseElectorTests {
         }
     }
 
+    @Test("guarded work that throws: reported, the lease released to anyone, and contention goes on")
+    func failingWorkReleases() async throws {
+        struct CycleFailed: Error {}
+        try await withContenders(["site-a"]) { contenders, _, _ in
+            let ledger = HoldLedger()
+            let harness = try ElectorHarness(contenders, configuration: Self.hold)
+            try await harness.run({ _ in
+                { term in
+                    ledger.begin("site-a", epoch: term.epoch)
+                    defer { ledger.end("site-a", epoch: term.epoch) }
+                    if term.epoch == 1 { throw CycleFailed() }
+                    await untilCancelled()
+                    return .anyone
+                }
+            }) {
+                #expect(await eventually(within: 10) { ledger.entries.count == 2 && ledger.running.count == 1 })
+            }
+            let log = harness.logs[0].all
+            #expect(log.contains { if case .workFailed(1, _) = $0 { true } else { false } })
+            #expect(log.contains(.released(epoch: 1, next: nil)))
+            #expect(log.contains(.acquired(epoch: 2, opening: .released)))
+            // It waited before taking the lease back (first back-off: 0.8 s).
+            let gap = try #require(ledger.entries[0].ended).duration(to: ledger.entries[1].started)
+            #expect(gap >= .milliseconds(700), "took the lease back after \(gap)")
+        }
+    }
+
     @Test("a killed holder is replaced after the lease, with the next epoch")
     func killedHolderIsReplaced() async throws {
         try await withContenders(["site-a", "site-b"]) { contenders, _, _ in
