@@ -19,7 +19,8 @@ import Synchronization
 ///   renew deadline reached without a successful renewal (before any observer can judge the
 ///   lease expired). It receives a ``LeaseTerm`` with the epoch every write must carry.
 /// - When the work returns, the lease is released naming the ``LeaseHandOff``'s next site
-///   (rotate mode), and contention starts again.
+///   (rotate mode), and contention starts again. When it throws, the lease is released to
+///   anyone and this instance waits a little (longer each time) before contending again.
 /// - ``stop()`` (graceful shutdown) cancels the work, waits until it has stopped, then
 ///   releases the lease, and ``run(_:)`` returns. Cancelling the task that runs ``run(_:)``
 ///   stops everything without releasing (the lease then expires).
