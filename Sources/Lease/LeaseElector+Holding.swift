@@ -16,9 +16,9 @@ enum HoldingEnd: Sendable {
 
 extension LeaseElector {
     /// Holds the lease written as `written`: renews it, watches the renew deadline and runs
-    /// `work`, each in a child task; the first of them to end ends the others. Returns once all
-    /// three have stopped, after releasing the lease if the holding is still valid. True when
-    /// the work threw.
+    /// `work`, each in a child task beside one waiting for ``stop()``; the first of them to end
+    /// ends the others. Returns once all have stopped, after releasing the lease if the holding
+    /// is still valid. True when the work threw.
     func hold(_ written: LeaseDocument, work: @escaping Work) async throws(LeaseError) -> Bool {
         let epoch = written.epoch
         let term = LeaseTerm(
@@ -32,7 +32,11 @@ extension LeaseElector {
                 do {
                     return .finished(try await work(term))
                 } catch {
-                    return Task.isCancelled ? .cancelled : .failed(String(describing: error))
+                    if Task.isCancelled { return .cancelled }
+                    // Work that gave up because its holding ended (``LeaseTerm/checkHeld()``
+                    // at the deadline) did not fail: the holding did.
+                    self.update { $0.tick(at: self.clock.now) }
+                    return self.isHolding(epoch: epoch) ? .failed(String(describing: error)) : .lost
                 }
             }
             group.addTask { [stopSignal] in

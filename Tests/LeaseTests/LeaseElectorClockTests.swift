@@ -55,4 +55,49 @@ struct LeaseElectorClockTests {
         #expect(ledger.entries.count == 1)
         try await couch.shutdown()
     }
+
+    @Test("work that checks its term and gives up at the deadline counts as a loss, not a failure")
+    func checkHeldAtDeadline() async throws {
+        let clock = ManualClock()
+        let store = MemoryLeaseTransport()
+        let couch = try CouchClient(
+            url: "http://lease.test", credentials: CouchCredentials.none, transport: store,
+            configuration: .init(requestTimeout: .seconds(5), retry: .never))
+        let lease = LeaseClient(database: couch.database("db"), scope: "processing", identity: .thisProcess(site: "site-a"))
+        let elector = try LeaseElector(client: lease, configuration: .init(leaseSeconds: 3), clock: clock)
+        let log = TransitionLog()
+        let checks = HoldLedger()
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await elector.run { term in
+                    checks.begin("site-a", epoch: term.epoch)
+                    defer { checks.end("site-a", epoch: term.epoch) }
+                    // A cycle that checks the lease before each step, one step per clock second.
+                    var step = 0.0
+                    while true {
+                        try term.checkHeld()
+                        step += 1
+                        try await clock.sleep(until: .at(step), tolerance: nil)
+                    }
+                }
+            }
+            group.addTask { for await transition in elector.transitions { log.append(transition) } }
+            #expect(await eventually(within: 10) { checks.running.count == 1 })
+            store.setFailWrites(true)
+            // Renewal at 1 fails, retries at 1.25, 1.5, 1.75; deadline at 2.
+            for step in [1.0, 1.25, 1.5, 1.75] {
+                let before = store.failedPuts
+                clock.advance(to: .at(step))
+                #expect(await eventually(within: 10) { store.failedPuts > before })
+            }
+            clock.advance(to: .at(2))
+            #expect(await eventually(within: 10) { checks.running.isEmpty })
+            #expect(log.all.contains(.lost(epoch: 1, reason: .renewDeadlinePassed)))
+            #expect(!log.all.contains { if case .workFailed = $0 { true } else { false } })
+            elector.stop()
+            try await group.waitForAll()
+        }
+        try await couch.shutdown()
+    }
 }
