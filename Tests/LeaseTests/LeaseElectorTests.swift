@@ -228,6 +228,24 @@ struct LeaseElectorTests {
         }
     }
 
+    @Test("a store outage for everyone: the holder stops at its deadline, and afterwards exactly one holds again")
+    func storeOutageForEveryone() async throws {
+        try await withContenders(Self.sites) { contenders, _, _ in
+            let ledger = HoldLedger()
+            let harness = try ElectorHarness(contenders, configuration: Self.hold)
+            try await harness.run({ recordedWork(ledger, site: Self.sites[$0]) }) {
+                #expect(await eventually(within: 10) { ledger.running.count == 1 })
+                for contender in contenders { contender.transport.setCutOff(true) }
+                #expect(await eventually(within: 5) { ledger.running.isEmpty })
+                #expect(harness.holding.isEmpty)
+                for contender in contenders { contender.transport.setCutOff(false) }
+                #expect(await eventually(within: 10) { ledger.running.count == 1 && ledger.entries.count == 2 })
+                #expect(ledger.entries[1].epoch == ledger.entries[0].epoch + 1)
+            }
+            #expect(ledger.mostAtOnce == 1)
+        }
+    }
+
     @Test("a killed holder is replaced after the lease, with the next epoch")
     func killedHolderIsReplaced() async throws {
         try await withContenders(["site-a", "site-b"]) { contenders, _, _ in
