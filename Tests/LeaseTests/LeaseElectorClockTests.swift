@@ -46,7 +46,7 @@ struct LeaseElectorClockTests {
 
             clock.advance(to: .at(15))
             #expect(await eventually(within: 10) { ledger.running.isEmpty })
-            #expect(log.all.contains(.lost(epoch: 1, reason: .renewDeadlinePassed)))
+            #expect(await eventually(within: 10) { log.all.contains(.lost(epoch: 1, reason: .renewDeadlinePassed)) })
             #expect(!elector.state.isHolding)
 
             elector.stop()
@@ -93,7 +93,7 @@ struct LeaseElectorClockTests {
             }
             clock.advance(to: .at(2))
             #expect(await eventually(within: 10) { checks.running.isEmpty })
-            #expect(log.all.contains(.lost(epoch: 1, reason: .renewDeadlinePassed)))
+            #expect(await eventually(within: 10) { log.all.contains(.lost(epoch: 1, reason: .renewDeadlinePassed)) })
             #expect(!log.all.contains { if case .workFailed = $0 { true } else { false } })
             elector.stop()
             try await group.waitForAll()
