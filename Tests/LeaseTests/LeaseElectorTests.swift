@@ -165,8 +165,11 @@ struct LeaseElectorTests {
                 // was sent at most one renew interval (0.5 s) before the cut.
                 let takeover = cut.duration(to: entries[1].started)
                 #expect(takeover > .milliseconds(1000), "took over \(takeover) after the cut")
-                #expect(await eventually(within: 5) { harness.logs[holder].all.contains(.lost(epoch: entries[0].epoch, reason: .renewDeadlinePassed)) })
-                #expect(await eventually(within: 5) { harness.logs[other].all.contains(.expired(contenders[holder].client.identity, epoch: entries[0].epoch)) })
+                let (epoch, quiet) = (entries[0].epoch, contenders[holder].client.identity)
+                #expect(await eventually(within: 5) {
+                    harness.logs[holder].all.contains(.lost(epoch: epoch, reason: .renewDeadlinePassed))
+                })
+                #expect(await eventually(within: 5) { harness.logs[other].all.contains(.expired(quiet, epoch: epoch)) })
 
                 // Reconnected, the old holder sees the new one and does not take the lease back.
                 contenders[holder].transport.setCutOff(false)
@@ -196,7 +199,9 @@ struct LeaseElectorTests {
                 // The document still names this instance: it takes the lease back with a new epoch.
                 #expect(await eventually(within: 5) { ledger.entries.count == 2 && ledger.running.count == 1 })
                 #expect(ledger.entries.map(\.epoch) == [1, 2])
-                #expect(await eventually(within: 5) { harness.logs[0].all.contains(.acquired(epoch: 2, opening: .abandonedByThisInstance)) })
+                #expect(await eventually(within: 5) {
+                    harness.logs[0].all.contains(.acquired(epoch: 2, opening: .abandonedByThisInstance))
+                })
             }
         }
     }
