@@ -61,7 +61,13 @@ public struct LeaseClient: Sendable {
         guard leaseSeconds > 0, leaseSeconds.isFinite else {
             throw LeaseError(.invalidConfiguration, "lease seconds must be a positive number, not \(leaseSeconds)")
         }
-        let base = observed ?? LeaseDocument(scope: scope, leaseSeconds: leaseSeconds, mode: mode)
+        var base: LeaseDocument
+        if let observed {
+            base = observed
+        } else {
+            base = LeaseDocument(scope: scope, leaseSeconds: leaseSeconds, mode: mode)
+            base.epoch = try await epochFloorOfDeletedDocument()
+        }
         let next = base.acquired(by: identity, leaseSeconds: leaseSeconds, mode: mode, at: timestamp())
         do {
             return .won(try await write(next, over: base.rev, doing: "acquiring"))
@@ -87,6 +93,23 @@ public struct LeaseClient: Sendable {
             throw LeaseError(.notHeld, "\(documentID) is not held by \(identity)")
         }
         return try await write(held.released(next: next, at: timestamp()), over: held.rev, doing: "releasing", confirm: false)
+    }
+
+    /// The epoch to continue from when the lease document is missing: 0 if it never existed;
+    /// if it was deleted, the generation of its tombstone's revision. Every epoch took a write
+    /// of its own, so no earlier epoch can be higher, and fencing keeps working after someone
+    /// deleted the lease document.
+    func epochFloorOfDeletedDocument() async throws(LeaseError) -> Int64 {
+        let rows: [AllDocsRow]
+        do {
+            rows = try await database.allDocs(AllDocsQuery(keys: [documentID])).rows
+        } catch {
+            throw LeaseError.from(error, doing: "looking for a deleted", id: documentID)
+        }
+        guard let row = rows.first, row.deleted, let rev = row.rev,
+              let generation = rev.split(separator: "-").first.flatMap({ Int64($0) })
+        else { return 0 }
+        return generation
     }
 
     // MARK: - Writing

@@ -94,6 +94,35 @@ struct LeaseClientTests {
         }
     }
 
+    @Test("a deleted lease document is recreated with an epoch above every earlier one")
+    func deletedDocumentKeepsEpochsGrowing() async throws {
+        try await withContenders(["site-a", "site-b"]) { contenders, database, _ in
+            let (a, b) = (contenders[0].client, contenders[1].client)
+            var held: LeaseDocument?
+            var seen: LeaseDocument? = nil
+            for _ in 1...3 {
+                guard case .won(let written) = try await a.acquire(over: seen, leaseSeconds: 5, mode: .hold) else {
+                    Issue.record("site-a did not acquire")
+                    return
+                }
+                held = try await a.renew(written)
+                seen = try await a.release(try #require(held), next: nil)
+            }
+            let last = try #require(seen)
+            #expect(last.epoch == 3)
+            _ = try await database.delete(last.id, rev: try #require(last.rev))
+            #expect(try await b.observe() == nil)
+            guard case .won(let recreated) = try await b.acquire(over: nil, leaseSeconds: 5, mode: .hold) else {
+                Issue.record("site-b did not recreate the lease")
+                return
+            }
+            // Three acquisitions, three renewals and three releases before the delete: the
+            // tombstone is generation 10, so the new epoch is 11 > 3.
+            #expect(recreated.epoch == 11)
+            #expect(recreated.epoch > last.epoch)
+        }
+    }
+
     @Test("a 202 whose revision is the sole winner holds")
     func acceptedSoleWinner() async throws {
         try await withContenders(["site-a"]) { contenders, database, _ in
