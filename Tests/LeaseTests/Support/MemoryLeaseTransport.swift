@@ -3,7 +3,7 @@ import JSON
 import Synchronization
 
 /// A store of one database in memory, just enough of CouchDB for the lease document: GET and
-/// PUT with revision checks. Writes can be made to fail as if the store were unreachable.
+/// PUT with revision checks, `_all_docs` by keys. Writes can be made to fail as if the store were unreachable.
 final class MemoryLeaseTransport: HTTPTransport {
     private struct State {
         var documents: [String: JSONValue] = [:]
@@ -25,6 +25,15 @@ final class MemoryLeaseTransport: HTTPTransport {
         let path = request.url.split(separator: "/", maxSplits: 3).dropFirst(2).joined(separator: "/")
         let id = String(path.split(separator: "/").last ?? "").replacingOccurrences(of: "%3A", with: ":")
         return try state.withLock { state throws -> TransportResponse in
+            if request.url.contains("/_all_docs") {
+                // Only `keys` lookups: is the lease document there (no tombstones here)?
+                let keys = (try JSONParser.parse(request.body ?? [])["keys"]?.arrayValue ?? []).compactMap(\.stringValue)
+                let rows: [JSONValue] = keys.map { key in
+                    guard let rev = state.documents[key]?["_rev"] else { return ["key": .string(key), "error": "not_found"] }
+                    return ["id": .string(key), "key": .string(key), "value": ["rev": rev]]
+                }
+                return TransportResponse(status: 200, body: (["total_rows": .int(state.documents.count), "rows": .array(rows)] as JSONValue).serializedBytes())
+            }
             switch request.method {
             case .GET:
                 guard let document = state.documents[id] else {
