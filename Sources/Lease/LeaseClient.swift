@@ -92,7 +92,16 @@ public struct LeaseClient: Sendable {
         guard held.holder == identity else {
             throw LeaseError(.notHeld, "\(documentID) is not held by \(identity)")
         }
-        return try await write(held.released(next: next, at: timestamp()), over: held.rev, doing: "releasing", confirm: false)
+        do {
+            return try await write(held.released(next: next, at: timestamp()), over: held.rev, doing: "releasing", confirm: false)
+        } catch where error.code == .conflict {
+            // A renewal cancelled in flight (the holder stopping) may still have reached the
+            // store: the document then names this holder at the same epoch, one revision on.
+            guard let current = try await observe(), current.holder == identity, current.epoch == held.epoch,
+                  current.rev != held.rev
+            else { throw error }
+            return try await write(current.released(next: next, at: timestamp()), over: current.rev, doing: "releasing", confirm: false)
+        }
     }
 
     /// The epoch to continue from when the lease document is missing: 0 if it never existed;

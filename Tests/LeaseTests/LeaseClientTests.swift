@@ -91,6 +91,27 @@ struct LeaseClientTests {
             #expect(next.lastHolders.map(\.holder.site) == ["site-a", "site-b"])
             // Releasing what one no longer holds is refused.
             await #expect(throws: LeaseError.self) { _ = try await a.release(held, next: nil) }
+            // A renewal that landed although its answer never arrived (cancelled in flight)
+            // leaves the holder one revision behind; the release still goes through.
+            guard case .won(let mine) = try await b.acquire(over: try await b.observe(), leaseSeconds: 5, mode: .rotate) else {
+                Issue.record("site-b did not acquire again")
+                return
+            }
+            _ = try await b.renew(mine)
+            let releasedLate = try await b.release(mine, next: nil)
+            #expect(releasedLate.holder == nil)
+            #expect(releasedLate.epoch == mine.epoch)
+            #expect(try await b.observe()?.rev == releasedLate.rev)
+            // But a release over a takeover is refused.
+            guard case .won = try await a.acquire(over: try await a.observe(), leaseSeconds: 5, mode: .rotate) else {
+                Issue.record("site-a did not acquire again")
+                return
+            }
+            await #expect {
+                _ = try await b.release(mine, next: nil)
+            } throws: { error in
+                (error as? LeaseError)?.code == .conflict
+            }
         }
     }
 
