@@ -22,14 +22,14 @@ struct LeaseElectorClockTests {
             group.addTask { for await transition in elector.transitions { log.append(transition) } }
 
             // No document: acquired at t = 0 without the clock moving.
-            #expect(await eventually(within: 10) { ledger.running.count == 1 })
+            #expect(await eventually(within: 30) { ledger.running.count == 1 })
             #expect(store.puts == 1)
 
             // Renewal due at 5 (lease/3); the deadline moves to 5 + 10.
             clock.advance(to: .at(4.9))
             #expect(store.puts == 1)
             clock.advance(to: .at(5))
-            #expect(await eventually(within: 10) { log.all.contains(.renewed(epoch: 1, late: false, failedAttempts: 0)) })
+            #expect(await eventually(within: 30) { log.all.contains(.renewed(epoch: 1, late: false, failedAttempts: 0)) })
             #expect(store.puts == 2)
 
             // From now on renewals fail: due at 10, retried every 1.25 s.
@@ -37,7 +37,7 @@ struct LeaseElectorClockTests {
             for step in [10.0, 11.25, 12.5, 13.75] {
                 let before = store.failedPuts
                 clock.advance(to: .at(step))
-                #expect(await eventually(within: 10) { store.failedPuts > before }, "no renewal attempt at \(step)")
+                #expect(await eventually(within: 30) { store.failedPuts > before }, "no renewal attempt at \(step)")
                 #expect(ledger.running.count == 1, "work stopped early at \(step)")
             }
             clock.advance(to: .at(14.999))
@@ -45,8 +45,8 @@ struct LeaseElectorClockTests {
             #expect(elector.state.isHolding)
 
             clock.advance(to: .at(15))
-            #expect(await eventually(within: 10) { ledger.running.isEmpty })
-            #expect(await eventually(within: 10) { log.all.contains(.lost(epoch: 1, reason: .renewDeadlinePassed)) })
+            #expect(await eventually(within: 30) { ledger.running.isEmpty })
+            #expect(await eventually(within: 30) { log.all.contains(.lost(epoch: 1, reason: .renewDeadlinePassed)) })
             #expect(!elector.state.isHolding)
 
             elector.stop()
@@ -83,17 +83,17 @@ struct LeaseElectorClockTests {
                 }
             }
             group.addTask { for await transition in elector.transitions { log.append(transition) } }
-            #expect(await eventually(within: 10) { checks.running.count == 1 })
+            #expect(await eventually(within: 30) { checks.running.count == 1 })
             store.setFailWrites(true)
             // Renewal at 1 fails, retries at 1.25, 1.5, 1.75; deadline at 2.
             for step in [1.0, 1.25, 1.5, 1.75] {
                 let before = store.failedPuts
                 clock.advance(to: .at(step))
-                #expect(await eventually(within: 10) { store.failedPuts > before })
+                #expect(await eventually(within: 30) { store.failedPuts > before })
             }
             clock.advance(to: .at(2))
-            #expect(await eventually(within: 10) { checks.running.isEmpty })
-            #expect(await eventually(within: 10) { log.all.contains(.lost(epoch: 1, reason: .renewDeadlinePassed)) })
+            #expect(await eventually(within: 30) { checks.running.isEmpty })
+            #expect(await eventually(within: 30) { log.all.contains(.lost(epoch: 1, reason: .renewDeadlinePassed)) })
             #expect(!log.all.contains { if case .workFailed = $0 { true } else { false } })
             elector.stop()
             try await group.waitForAll()
