@@ -67,6 +67,17 @@ let package = Package(
             dependencies: ["CouchDB", "JSON", "ViewEngine"],
             swiftSettings: strict
         ),
+        // The site lease: observe, acquire, renew and release `lease:<scope>`, with fencing
+        // epochs and a run loop for workers. Knows documents and revisions, not jobs.
+        .target(
+            name: "Lease",
+            dependencies: [
+                "CouchDB", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The measurements behind `gasp bench`.
         .target(
             name: "Benchmarks",
@@ -113,6 +124,15 @@ let package = Package(
         .testTarget(name: "ViewsTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         // Whole programs: `gasp serve` processes killed and restarted.
         .testTarget(name: "EndToEndTests", dependencies: ["CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "LeaseTests",
+            dependencies: [
+                "Lease", "Bootstrap", "CouchDB", "JSON", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ViewEngineTests", dependencies: ["ViewEngine", "JSON"], swiftSettings: strict),
         .testTarget(name: "CouchDBTests", dependencies: ["CouchDB", "TestSupport"], swiftSettings: strict),
         .testTarget(
