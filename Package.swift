@@ -26,6 +26,7 @@ let package = Package(
         // set keeps SwiftPM from rebuilding Hummingbird on every other run.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // JSON values that keep numbers exactly as written, with CouchDB's re-encoding rules.
@@ -59,6 +60,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        // The site configuration file (YAML), validated with errors naming file, line and key.
+        .target(
+            name: "SiteConfiguration",
+            dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // Installs the repository's Views/ design documents into databases.
@@ -99,6 +106,7 @@ let package = Package(
             dependencies: [
                 "Benchmarks",
                 "Bootstrap",
+                "SiteConfiguration",
                 "CouchDB",
                 "EmbeddedCouch",
                 "JSON",
@@ -120,6 +128,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "SiteConfigurationTests", dependencies: ["SiteConfiguration"], swiftSettings: strict),
         .testTarget(name: "BootstrapTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ViewsTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         // Whole programs: `gasp serve` processes killed and restarted.

@@ -18,13 +18,13 @@ struct BootstrapCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .customLong("db"), help: "A database to bootstrap (repeatable).")
+    @Option(name: .customLong("db"), help: "A database to bootstrap (repeatable; default: the databases --config names).")
     var databases: [String] = []
 
     @Option(help: "The Views directory (default: $GASP_VIEWS, ./Views, or the one beside the gasp executable).")
     var views: String?
 
-    @Option(help: "A JSON file with the _security object to set (admins/members names and roles).")
+    @Option(help: "A JSON file with the _security object to set (default: the security section of --config).")
     var security: String?
 
     @Flag(help: "Remove gasp design documents, and views, that Views/ no longer has.")
@@ -37,18 +37,25 @@ struct BootstrapCommand: AsyncParsableCommand {
     var warm = false
 
     func validate() throws {
-        if databases.isEmpty { throw ValidationError("name at least one database with --db") }
+        if databases.isEmpty && connection.config == nil {
+            throw ValidationError("name at least one database with --db, or a configuration with --config")
+        }
     }
 
     func run() async throws {
+        let configuration = try connection.siteConfiguration()
+        let databases = self.databases.isEmpty ? configuration?.databases ?? [] : self.databases
         let directory = try ViewsDirectory.locate(explicit: views)
         let documents = try DesignDocumentSource.load(from: directory)
         try await JavaScriptCheck().check(documents)
         let securityObject = try security.map { try Self.loadSecurity(path: $0) }
+            ?? configuration?.security.map { SecurityObject(
+                admins: .init(names: $0.admins.names, roles: $0.admins.roles),
+                members: .init(names: $0.members.names, roles: $0.members.roles)) }
         let bootstrapper = Bootstrapper(documents: documents, prune: prune, security: securityObject)
         let client = try connection.makeClient()
         do {
-            try await run(bootstrapper, client: client)
+            try await run(bootstrapper, client: client, databases: databases)
             try await client.shutdown()
         } catch {
             try? await client.shutdown()
@@ -56,7 +63,7 @@ struct BootstrapCommand: AsyncParsableCommand {
         }
     }
 
-    private func run(_ bootstrapper: Bootstrapper, client: CouchClient) async throws {
+    private func run(_ bootstrapper: Bootstrapper, client: CouchClient, databases: [String]) async throws {
         let plan = try await bootstrapper.plan(client: client, databases: databases)
         if dryRun {
             for line in plan.describe(applied: false) { print(line) }

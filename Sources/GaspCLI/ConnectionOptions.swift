@@ -1,6 +1,7 @@
 import ArgumentParser
 import CouchDB
 import Foundation
+import SiteConfiguration
 
 /// How a command reaches CouchDB: `--url` for the address; the credentials only from the
 /// environment or a file, so they never show in `ps` or shell history.
@@ -10,8 +11,22 @@ struct ConnectionOptions: ParsableArguments {
         discussion: "Credentials: GASP_COUCHDB_USER with GASP_COUCHDB_PASSWORD or GASP_COUCHDB_PASSWORD_FILE."))
     var url: String?
 
-    /// A client for the chosen server.
+    @Option(help: "A site configuration file (YAML): CouchDB URL, database, user and where the password is.")
+    var config: String?
+
+    /// The site configuration, when `--config` was given.
+    func siteConfiguration() throws -> SiteConfiguration? {
+        try config.map { try SiteConfiguration.load(path: $0) }
+    }
+
+    /// A client for the chosen server: `--config`'s settings, else `--url` and the environment.
     func makeClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CouchClient {
+        if let configuration = try siteConfiguration(), let path = config {
+            let credentials: CouchCredentials? = try configuration.couchdb.user.map { user in
+                .basic(name: user, password: try configuration.password(environment: environment, file: path) ?? "")
+            }
+            return try CouchClient(url: url ?? configuration.couchdb.url, credentials: credentials)
+        }
         if let url, let components = URLComponents(string: url), components.password != nil {
             throw ValidationError(
                 "--url carries a password, which would show in ps and shell history; "
