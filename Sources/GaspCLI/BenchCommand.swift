@@ -20,9 +20,7 @@ struct StoreBench: AsyncParsableCommand {
         commandName: "store",
         abstract: "Bulk insert rate, single PUT latency and sequential GETs of the embedded store.",
         discussion: """
-            Starts an embedded store on a loopback port with its data in a temporary directory.
-            When GASP_TEST_COUCHDB_URL is set (http://admin:admin@127.0.0.1:5984) the same figures
-            are measured on that server in the same run, with the ratio.
+            Starts an embedded store on a loopback port with its data in a temporary directory. When GASP_TEST_COUCHDB_URL is set (http://admin:admin@127.0.0.1:5984) the same figures are measured on that server in the same run, with the ratio.
             """
     )
 

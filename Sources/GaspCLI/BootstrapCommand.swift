@@ -10,9 +10,7 @@ struct BootstrapCommand: AsyncParsableCommand {
         commandName: "bootstrap",
         abstract: "Create databases and install the design documents of Views/ where they differ.",
         discussion: """
-            A design document whose content is unchanged is not written, so its indexes stay
-            built. A second run changes nothing and says so. Nothing is changed when any Views/
-            file is broken.
+            A design document whose content is unchanged is not written, so its indexes stay built. A second run changes nothing and says so. Nothing is changed when any Views/ file is broken.
             """
     )
 

@@ -10,8 +10,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the embedded CouchDB-compatible store.",
         discussion: """
-            The server admin comes from GASP_ADMIN_NAME and GASP_ADMIN_PASSWORD, or from the file
-            named by GASP_ADMIN_FILE (one line, name:password); never from the command line.
+            The server admin comes from GASP_ADMIN_NAME and GASP_ADMIN_PASSWORD, or from the file named by GASP_ADMIN_FILE (one line, name:password); never from the command line.
             """
     )
 
@@ -34,6 +33,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxDocumentBytes = maxDocumentSize
         configuration.admin = try AdminCredentialsSource.fromEnvironment()
         let logger = Logger(label: "gasp.serve")
+        if configuration.admin == nil {
+            // Without an admin every request acts as one ("admin party"), as in CouchDB.
+            guard ["127.0.0.1", "localhost", "::1"].contains(host) else {
+                throw ValidationError("refusing to serve on \(host) without a server admin: set GASP_ADMIN_NAME and GASP_ADMIN_PASSWORD, or GASP_ADMIN_FILE")
+            }
+            logger.warning("no server admin configured: every request acts as admin (set GASP_ADMIN_NAME and GASP_ADMIN_PASSWORD, or GASP_ADMIN_FILE)")
+        }
         let server = try EmbeddedCouchServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
