@@ -100,7 +100,7 @@ extension LeaseElector {
                 if Task.isCancelled || error.code == .cancelled { return .cancelled }
                 switch error.code {
                 case .unavailable:
-                    update { $0.renewFailed(at: clock.now) }
+                    update { $0.renewFailed(sentAt: sentAt, at: clock.now) }
                 case .unauthorized, .databaseMissing, .invalidConfiguration:
                     update { $0.lose(.refused) }
                     return .configurationError(error)

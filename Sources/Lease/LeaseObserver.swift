@@ -141,9 +141,16 @@ public struct LeaseObserver<Instant: InstantProtocol<Duration>>: Sendable {
     /// continues until its deadline; the next attempt is due a twelfth of the lease later
     /// (but not after the deadline).
     public mutating func renewFailed(at now: Instant) -> [LeaseTransition] {
+        renewFailed(sentAt: now, at: now)
+    }
+
+    /// A renewal sent at `sentAt` failed (the store did not answer), noticed at `now`. The retry
+    /// is due a quarter of the renew interval after the attempt was sent, so the cadence does
+    /// not drift with how long the failure took to arrive; never later than the renew deadline.
+    public mutating func renewFailed(sentAt: Instant, at now: Instant) -> [LeaseTransition] {
         guard case .holding(var holding) = state else { return [] }
         holding.failedRenewals += 1
-        let retry = now.advanced(by: policy.renewAfter(holding.document.leaseDuration) / 4)
+        let retry = sentAt.advanced(by: policy.renewAfter(holding.document.leaseDuration) / 4)
         holding.renewAt = min(retry, holding.renewDeadline)
         state = .holding(holding)
         return tick(at: now)

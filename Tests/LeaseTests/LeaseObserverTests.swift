@@ -146,6 +146,20 @@ struct LeaseObserverTests {
         #expect(!lease.state.isHolding)
     }
 
+    @Test("a failed renewal's retry is timed from when it was sent, not from when the failure arrived")
+    func retryFromSendTime() {
+        var lease = observer()
+        _ = lease.observe(nil, at: .at(0))
+        _ = lease.acquired(Self.held(by: Self.me, epoch: 1, rev: "1-a", seconds: 12), sentAt: .at(0), at: .at(0))
+        // Sent at 4, the failure noticed at 4.9 (a slow timeout): the retry is still due at 5.
+        #expect(lease.renewFailed(sentAt: .at(4), at: .at(4.9)).isEmpty)
+        guard case .holding(let retrying) = lease.state else {
+            Issue.record("not holding")
+            return
+        }
+        #expect(retrying.renewAt == .at(5))
+    }
+
     @Test("a renewal answered after its deadline is a loss, not a renewal")
     func renewalAfterDeadline() {
         var lease = observer()
