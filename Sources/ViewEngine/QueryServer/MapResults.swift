@@ -31,6 +31,21 @@ public struct MapFailure: Sendable, Hashable {
     public var message: String
 }
 
+/// One write to validate in a batch: `newDoc` and the stored revision it replaces (`oldDoc`,
+/// `nil` for a new document).
+public struct ValidationPair: Sendable, Hashable {
+    /// The document as written (`newDoc`).
+    public var newDocument: JSONValue
+    /// The stored revision it replaces (`oldDoc`), or `nil`.
+    public var oldDocument: JSONValue?
+
+    /// A pair.
+    public init(newDocument: JSONValue, oldDocument: JSONValue?) {
+        self.newDocument = newDocument
+        self.oldDocument = oldDocument
+    }
+}
+
 /// The outcome of `validate_doc_update` for one write.
 public enum ValidationOutcome: Sendable, Hashable {
     /// The function returned normally (or there is none): the write may proceed.
