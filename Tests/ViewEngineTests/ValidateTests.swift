@@ -87,20 +87,21 @@ struct ValidateTests {
             (["kaboom": true], nil),
             (["crash": true], ["_id": "k", "v": 0]),
         ]
-        var batch: [ValidationPair] = []
+        var documents: [JSONValue] = []
         for i in 0..<47 {
             var document = try #require(kinds[i % kinds.count].0.objectValue)
             document["_id"] = .string("doc\(i)")
-            batch.append(ValidationPair(newDocument: .object(document), oldDocument: kinds[i % kinds.count].1))
+            documents.append(.object(document))
         }
+        let batch = documents.indices.map { ValidationPair(newDocument: documents[$0], oldDocument: kinds[$0 % kinds.count].1) }
         // Batches of 10 over 2 children: five requests, answers joined in order.
         let pool = QueryServerPool(configuration: .init(executable: TestPool.executable, validateBatchSize: 10))
         do {
             let batched = try await pool.validate(ddoc, batch: batch, userContext: userContext, securityObject: security)
             var single: [ValidationOutcome] = []
-            for pair in batch {
+            for (document, pair) in zip(documents, batch) {
                 single.append(try await pool.validate(
-                    ddoc, newDocument: pair.newDocument, oldDocument: pair.oldDocument, userContext: userContext, securityObject: security))
+                    ddoc, newDocument: document, oldDocument: pair.oldDocument, userContext: userContext, securityObject: security))
             }
             #expect(batched.count == batch.count)
             #expect(batched == single)
@@ -108,6 +109,10 @@ struct ValidateTests {
             #expect(batched[1] == .forbidden(#"user=admin roles=_admin db=conf_v_vdu2 old=first members={"names":["conf_nobody"],"roles":[]}"#))
             #expect(batched[5] == .failed(error: "unknown_error", reason: "a plain string"))
             #expect(try await pool.validate(ddoc, batch: [], userContext: userContext, securityObject: security).isEmpty)
+            // JSON text is sent as it is, a raw newline between tokens included.
+            let text = ValidationPair(newDocumentJSON: Array("{\n\"_id\": \"raw\",\n\"owner\": \"x\"}".utf8), oldDocument: nil)
+            let fromText = try await pool.validate(ddoc, batch: [text, batch[0]], userContext: userContext, securityObject: security)
+            #expect(fromText == [.unauthorized("only x may write this document"), .allowed])
         } catch {
             await pool.shutdown()
             throw error

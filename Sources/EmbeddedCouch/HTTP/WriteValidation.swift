@@ -80,8 +80,8 @@ extension CouchService {
         var pending: [(index: Int, pair: ValidationPair)] = []
         pending.reserveCapacity(checks.count)
         for check in checks {
-            let newDocument = try Self.validationDocument(edits[check.index])
-            pending.append((check.index, ValidationPair(newDocument: newDocument, oldDocument: oldDocuments[check.index])))
+            let newDocument = Self.validationDocument(edits[check.index])
+            pending.append((check.index, ValidationPair(newDocumentJSON: newDocument, oldDocument: oldDocuments[check.index])))
         }
         return try await Self.runValidators(
             validators, pool: views.pool, pending: pending, userContext: userContext, securityObject: context.security)
@@ -145,8 +145,9 @@ extension CouchService {
     }
 
     /// `newDoc` as CouchDB shows it to `validate_doc_update`: the edit before it gets its new
-    /// revision (`_rev` is the one it replaces), with `_deleted` and attachment stubs.
-    static func validationDocument(_ edit: DocumentEdit) throws -> JSONValue {
+    /// revision (`_rev` is the one it replaces), with `_deleted` and attachment stubs, as
+    /// compact JSON text (the edit's body is already compact JSON written by the store).
+    static func validationDocument(_ edit: DocumentEdit) -> [UInt8] {
         var out = JSONBytes(capacity: edit.body.count + 96)
         out.raw("{\"_id\":")
         out.string(edit.id)
@@ -172,7 +173,7 @@ extension CouchService {
         }
         if edit.deleted { out.raw(",\"_deleted\":true") }
         out.raw("}")
-        return try JSONParser.parse(out.bytes)
+        return out.bytes
     }
 
     /// The compile check CouchDB makes when a design document is saved: every map, reduce and

@@ -79,7 +79,12 @@ enum QueryServerRequests {
         for (i, pair) in documents.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "["))
-            pair.newDocument.write(into: &out)
+            // A raw newline in JSON text can only be white space between tokens.
+            if pair.newDocumentJSON.contains(0x0A) {
+                out.append(contentsOf: pair.newDocumentJSON.map { $0 == 0x0A ? 0x20 : $0 })
+            } else {
+                out.append(contentsOf: pair.newDocumentJSON)
+            }
             out.append(UInt8(ascii: ","))
             (pair.oldDocument ?? .null).write(into: &out)
             out.append(UInt8(ascii: "]"))
