@@ -75,11 +75,70 @@ struct ValidateTests {
         }
     }
 
+    @Test("a batch gives each write the single call's outcome, in order, across split requests")
+    func batchMatchesSingle() async throws {
+        let ddoc = try design("_design/ctx", validate: Self.contextFunction)
+        let kinds: [(JSONValue, JSONValue?)] = [
+            (["v": "first"], nil),
+            (["v": "second", "probe": true], ["_id": "d", "v": "first"]),
+            (["v": "new", "probe": true], nil),
+            (["owner": "admin", "v": 1], nil),
+            (["owner": "somebody-else", "v": 1], nil),
+            (["kaboom": true], nil),
+            (["crash": true], ["_id": "k", "v": 0]),
+        ]
+        var documents: [JSONValue] = []
+        for i in 0..<47 {
+            var document = try #require(kinds[i % kinds.count].0.objectValue)
+            document["_id"] = .string("doc\(i)")
+            documents.append(.object(document))
+        }
+        let batch = documents.indices.map { ValidationPair(newDocument: documents[$0], oldDocument: kinds[$0 % kinds.count].1) }
+        // Batches of 10 over 2 children: five requests, answers joined in order.
+        let pool = QueryServerPool(configuration: .init(executable: TestPool.executable, validateBatchSize: 10))
+        do {
+            let batched = try await pool.validate(ddoc, batch: batch, userContext: userContext, securityObject: security)
+            var single: [ValidationOutcome] = []
+            for (document, pair) in zip(documents, batch) {
+                single.append(try await pool.validate(
+                    ddoc, newDocument: document, oldDocument: pair.oldDocument, userContext: userContext, securityObject: security))
+            }
+            #expect(batched.count == batch.count)
+            #expect(batched == single)
+            #expect(Set(batched.map(\.httpStatus)) == [nil, 401, 403, 500])
+            #expect(batched[1] == .forbidden(#"user=admin roles=_admin db=conf_v_vdu2 old=first members={"names":["conf_nobody"],"roles":[]}"#))
+            #expect(batched[5] == .failed(error: "unknown_error", reason: "a plain string"))
+            #expect(try await pool.validate(ddoc, batch: [], userContext: userContext, securityObject: security).isEmpty)
+            // JSON text is sent as it is, a raw newline between tokens included.
+            let text = ValidationPair(newDocumentJSON: Array("{\n\"_id\": \"raw\",\n\"owner\": \"x\"}".utf8), oldDocument: nil)
+            let fromText = try await pool.validate(ddoc, batch: [text, batch[0]], userContext: userContext, securityObject: security)
+            #expect(fromText == [.unauthorized("only x may write this document"), .allowed])
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
+    }
+
+    @Test("one write's function cannot change userCtx or secObj for the next in a batch")
+    func batchIsolation() async throws {
+        let ddoc = try design(validate: """
+            function(newDoc, oldDoc, userCtx, secObj) { if (userCtx.roles.length !== 1 || secObj.touched) { throw({forbidden: 'saw a change'}); } userCtx.roles.push('extra'); secObj.touched = true; }
+            """)
+        try await TestPool.with { (pool: QueryServerPool) async throws in
+            let batch = (0..<5).map { ValidationPair(newDocument: ["_id": .string("d\($0)")], oldDocument: nil) }
+            let outcomes = try await pool.validate(ddoc, batch: batch, userContext: userContext, securityObject: security)
+            #expect(outcomes == Array(repeating: .allowed, count: 5))
+        }
+    }
+
     @Test("a design document without validate_doc_update allows everything without a process")
     func noFunction() async throws {
         let ddoc = try design(views: ["v": ("function(doc) { emit(1, 1); }", nil)])
         try await TestPool.with { (pool: QueryServerPool) async throws in
             #expect(try await pool.validate(ddoc, newDocument: ["x": 1], oldDocument: nil, userContext: userContext, securityObject: security) == .allowed)
+            let batch = [ValidationPair(newDocument: ["x": 1], oldDocument: nil), ValidationPair(newDocument: ["x": 2], oldDocument: ["x": 1])]
+            #expect(try await pool.validate(ddoc, batch: batch, userContext: userContext, securityObject: security) == [.allowed, .allowed])
             #expect(await pool.processesStarted == 0)
         }
     }

@@ -43,11 +43,9 @@ extension CouchService {
         try await store.dropViewIndexes(keeping: Set(live.map { $0.id + "|" + $0.signature }))
     }
 
-    /// Calls to the query servers in flight at once while validating a `_bulk_docs` request.
-    private static let validationWindow = 4
-
     /// The rejections among `edits` by position. Stored records and old revisions are read in
-    /// one transaction each; the functions run a few documents at a time across the pool.
+    /// one transaction each; each design document's function sees all the writes in one batched
+    /// call, which the pool splits and spreads over its children.
     private func validate(
         _ context: DatabaseContext, _ edits: [DocumentEdit], newEdits: Bool, validators: [DesignDocument]
     ) async throws -> [Int: CouchHTTPError] {
@@ -79,28 +77,14 @@ extension CouchService {
             "name": user.name.map(JSONValue.string) ?? .null,
             "roles": .array(user.roles.map(JSONValue.string)),
         ]
-        let pool = views.pool
-        let security = context.security
-        return try await withThrowingTaskGroup(of: (Int, CouchHTTPError?).self) { group in
-            var rejected: [Int: CouchHTTPError] = [:]
-            var pending = checks.makeIterator()
-            func startNext() throws {
-                guard let check = pending.next() else { return }
-                let newDocument = try Self.validationDocument(edits[check.index])
-                let oldDocument = oldDocuments[check.index]
-                group.addTask {
-                    (check.index, try await Self.runValidators(
-                        validators, pool: pool, newDocument: newDocument, oldDocument: oldDocument,
-                        userContext: userContext, securityObject: security))
-                }
-            }
-            for _ in 0..<Self.validationWindow { try startNext() }
-            while let (index, error) = try await group.next() {
-                if let error { rejected[index] = error }
-                try startNext()
-            }
-            return rejected
+        var pending: [(index: Int, pair: ValidationPair)] = []
+        pending.reserveCapacity(checks.count)
+        for check in checks {
+            let newDocument = Self.validationDocument(edits[check.index])
+            pending.append((check.index, ValidationPair(newDocumentJSON: newDocument, oldDocument: oldDocuments[check.index])))
         }
+        return try await Self.runValidators(
+            validators, pool: views.pool, pending: pending, userContext: userContext, securityObject: context.security)
     }
 
     /// Whether an edit is validated and against which stored revision (`oldDoc`): nil when
@@ -126,32 +110,44 @@ extension CouchService {
         var oldRev: RevisionID?
     }
 
-    /// Runs every design document's function in turn; the first rejection wins.
+    /// Runs every design document's function in turn over the writes not yet refused, one
+    /// batched call per design document; a write's first rejection wins. A failure of the
+    /// query server refuses every write of that call with the error, as it would each alone.
     private static func runValidators(
-        _ validators: [DesignDocument], pool: QueryServerPool, newDocument: JSONValue, oldDocument: JSONValue?,
+        _ validators: [DesignDocument], pool: QueryServerPool, pending: [(index: Int, pair: ValidationPair)],
         userContext: JSONValue, securityObject: JSONValue
-    ) async throws -> CouchHTTPError? {
-        for design in validators {
-            let outcome: ValidationOutcome
+    ) async throws -> [Int: CouchHTTPError] {
+        var rejected: [Int: CouchHTTPError] = [:]
+        var pending = pending
+        for design in validators where !pending.isEmpty {
+            let outcomes: [ValidationOutcome]
             do {
-                outcome = try await pool.validate(
-                    design, newDocument: newDocument, oldDocument: oldDocument, userContext: userContext, securityObject: securityObject)
+                outcomes = try await pool.validate(
+                    design, batch: pending.map(\.pair), userContext: userContext, securityObject: securityObject)
             } catch let error as ViewEngineError {
-                return CouchHTTPError(status: error.httpStatus, error: error.couchError, reason: error.reason)
+                let failure = CouchHTTPError(status: error.httpStatus, error: error.couchError, reason: error.reason)
+                for write in pending { rejected[write.index] = failure }
+                return rejected
             }
-            switch outcome {
-            case .allowed: continue
-            case .forbidden(let reason): return .forbidden(reason)
-            case .unauthorized(let reason): return .unauthorized(reason)
-            case .failed(let error, let reason): return CouchHTTPError(status: 500, error: error, reason: reason)
+            var allowed: [(index: Int, pair: ValidationPair)] = []
+            allowed.reserveCapacity(pending.count)
+            for (write, outcome) in zip(pending, outcomes) {
+                switch outcome {
+                case .allowed: allowed.append(write)
+                case .forbidden(let reason): rejected[write.index] = .forbidden(reason)
+                case .unauthorized(let reason): rejected[write.index] = .unauthorized(reason)
+                case .failed(let error, let reason): rejected[write.index] = CouchHTTPError(status: 500, error: error, reason: reason)
+                }
             }
+            pending = allowed
         }
-        return nil
+        return rejected
     }
 
     /// `newDoc` as CouchDB shows it to `validate_doc_update`: the edit before it gets its new
-    /// revision (`_rev` is the one it replaces), with `_deleted` and attachment stubs.
-    static func validationDocument(_ edit: DocumentEdit) throws -> JSONValue {
+    /// revision (`_rev` is the one it replaces), with `_deleted` and attachment stubs, as
+    /// compact JSON text (the edit's body is already compact JSON written by the store).
+    static func validationDocument(_ edit: DocumentEdit) -> [UInt8] {
         var out = JSONBytes(capacity: edit.body.count + 96)
         out.raw("{\"_id\":")
         out.string(edit.id)
@@ -177,7 +173,7 @@ extension CouchService {
         }
         if edit.deleted { out.raw(",\"_deleted\":true") }
         out.raw("}")
-        return try JSONParser.parse(out.bytes)
+        return out.bytes
     }
 
     /// The compile check CouchDB makes when a design document is saved: every map, reduce and

@@ -191,21 +191,43 @@ enum QueryServerPrelude {
             if (design === undefined) { throw { error: 'not_loaded', reason: req.key }; }
             if (design.validate === null) { return true; }
             global.require = design.fullRequire;
-            try {
-                design.validate.call(design.ddoc, req.newDoc, req.oldDoc, req.userCtx, req.secObj);
-                return true;
-            } catch (e) {
-                if (typeof e === 'string') { return { error: 'unknown_error', reason: e }; }
-                if (e !== null && typeof e === 'object' && !(e instanceof Error)) {
-                    if (e.forbidden !== undefined) { return { forbidden: typeof e.forbidden === 'string' ? e.forbidden : errorText(e.forbidden) }; }
-                    if (e.unauthorized !== undefined) { return { unauthorized: typeof e.unauthorized === 'string' ? e.unauthorized : errorText(e.unauthorized) }; }
-                    return { error: 'unknown_error', reason: errorText(e) };
-                }
-                if (e instanceof Error) { return { error: String(e.name || 'Error'), reason: String(e.message) }; }
-                return { error: 'unknown_error', reason: errorText(e) };
+            return validateOne(design, req.newDoc, req.oldDoc, req.userCtx, req.secObj);
+        },
+        // validate for docs = [[newDoc, oldDoc], ...]: one outcome per pair, in order. Every call
+        // gets its own copy of userCtx and secObj, as separate couchjs calls would.
+        validate_batch: function (req) {
+            var design = designs[req.key];
+            if (design === undefined) { throw { error: 'not_loaded', reason: req.key }; }
+            var docs = req.docs, out = new Array(docs.length), i;
+            if (design.validate === null) {
+                for (i = 0; i < docs.length; i++) { out[i] = true; }
+                return out;
             }
+            global.require = design.fullRequire;
+            var userCtx = JSON.stringify(req.userCtx), secObj = JSON.stringify(req.secObj);
+            for (i = 0; i < docs.length; i++) {
+                out[i] = validateOne(design, docs[i][0], docs[i][1], JSON.parse(userCtx), JSON.parse(secObj));
+            }
+            return out;
         }
     };
+
+    // Runs a validate_doc_update: true, or the refusal as {forbidden|unauthorized|error, reason}.
+    function validateOne(design, newDoc, oldDoc, userCtx, secObj) {
+        try {
+            design.validate.call(design.ddoc, newDoc, oldDoc, userCtx, secObj);
+            return true;
+        } catch (e) {
+            if (typeof e === 'string') { return { error: 'unknown_error', reason: e }; }
+            if (e !== null && typeof e === 'object' && !(e instanceof Error)) {
+                if (e.forbidden !== undefined) { return { forbidden: typeof e.forbidden === 'string' ? e.forbidden : errorText(e.forbidden) }; }
+                if (e.unauthorized !== undefined) { return { unauthorized: typeof e.unauthorized === 'string' ? e.unauthorized : errorText(e.unauthorized) }; }
+                return { error: 'unknown_error', reason: errorText(e) };
+            }
+            if (e instanceof Error) { return { error: String(e.name || 'Error'), reason: String(e.message) }; }
+            return { error: 'unknown_error', reason: errorText(e) };
+        }
+    }
 
     global.__gasp_dispatch = function (line) {
         logs = [];

@@ -31,6 +31,27 @@ public struct MapFailure: Sendable, Hashable {
     public var message: String
 }
 
+/// One write to validate in a batch: `newDoc` and the stored revision it replaces (`oldDoc`,
+/// `nil` for a new document).
+public struct ValidationPair: Sendable, Hashable {
+    /// `newDoc` as compact JSON text (an object).
+    public var newDocumentJSON: [UInt8]
+    /// The stored revision it replaces (`oldDoc`), or `nil`.
+    public var oldDocument: JSONValue?
+
+    /// A pair from a parsed `newDoc`.
+    public init(newDocument: JSONValue, oldDocument: JSONValue?) {
+        self.init(newDocumentJSON: newDocument.serializedBytes(), oldDocument: oldDocument)
+    }
+
+    /// A pair from `newDoc` as JSON text (as a store builds it), sent on without a parse.
+    /// The text must be one valid JSON object.
+    public init(newDocumentJSON: [UInt8], oldDocument: JSONValue?) {
+        self.newDocumentJSON = newDocumentJSON
+        self.oldDocument = oldDocument
+    }
+}
+
 /// The outcome of `validate_doc_update` for one write.
 public enum ValidationOutcome: Sendable, Hashable {
     /// The function returned normally (or there is none): the write may proceed.

@@ -16,6 +16,8 @@ import Darwin
 /// - `map` `{key, docs:[...]}` → `{rows: [doc][view][[key, value]...], failures: [[doc, view, message]]}`;
 /// - `reduce` `{src, kvs:[[[key, id], value]...]}`, `rereduce` `{src, values}` → the value;
 /// - `validate` `{key, newDoc, oldDoc, userCtx, secObj}` → `true` or `{forbidden|unauthorized|error...}`;
+/// - `validate_batch` `{key, docs:[[newDoc, oldDoc]...], userCtx, secObj}` → one `validate`
+///   answer per pair, in order;
 /// - `drop` `{key}`, `reset`.
 ///
 /// Each answer is `{"ok": result}` or `{"error": code, "reason": text}`, with `"log"` when

@@ -4,7 +4,7 @@ import Logging
 /// Runs design-document JavaScript in `gasp query-server` child processes, the way CouchDB runs
 /// `couchjs`: up to ``Configuration/maximumProcesses`` children started on demand, each call
 /// bounded by ``Configuration/timeout`` (the child is killed and replaced when it runs over, or
-/// when it dies), large map batches split and spread over the children.
+/// when it dies), large map and validate batches split and spread over the children.
 ///
 /// Built-in reduces (`_count`, `_sum`, `_stats`) run in Swift without a child. Only checking
 /// children in and out goes through the actor; encoding requests and decoding answers run on the
@@ -18,12 +18,14 @@ public actor QueryServerPool {
         public var arguments: [String]
         /// Most children running at once.
         public var maximumProcesses: Int
-        /// Time limit of one call (one map batch, one reduce, one validation).
+        /// Time limit of one call (one map batch, one reduce, one validation or validate batch).
         public var timeout: Duration
         /// Documents sent to a child per map request.
         public var mapBatchSize: Int
         /// Design documents a child keeps compiled before it is reset.
         public var maximumLoadedDesigns: Int
+        /// Writes sent to a child per batched `validate_doc_update` request.
+        public var validateBatchSize: Int
 
         /// A configuration with CouchDB-like defaults (5 s per call, as `os_process_timeout`).
         public init(
@@ -32,7 +34,8 @@ public actor QueryServerPool {
             maximumProcesses: Int = 2,
             timeout: Duration = .seconds(5),
             mapBatchSize: Int = 500,
-            maximumLoadedDesigns: Int = 64
+            maximumLoadedDesigns: Int = 64,
+            validateBatchSize: Int = 500
         ) {
             self.executable = executable
             self.arguments = arguments
@@ -40,6 +43,7 @@ public actor QueryServerPool {
             self.timeout = timeout
             self.mapBatchSize = max(1, mapBatchSize)
             self.maximumLoadedDesigns = max(1, maximumLoadedDesigns)
+            self.validateBatchSize = max(1, validateBatchSize)
         }
     }
 
@@ -83,32 +87,8 @@ public actor QueryServerPool {
         guard !design.views.isEmpty, !documentJSON.isEmpty else {
             return Array(repeating: DocumentMapResult(views: design.views.map { _ in [] }, failures: []), count: documentJSON.count)
         }
-        let size = configuration.mapBatchSize
-        let batches = stride(from: 0, to: documentJSON.count, by: size).map {
-            documentJSON[$0..<min($0 + size, documentJSON.count)]
-        }
-        if batches.count == 1 {
-            return try await mapBatch(design, batches[0])
-        }
-        return try await withThrowingTaskGroup(of: (Int, [DocumentMapResult]).self) { group in
-            var next = 0
-            var results = [[DocumentMapResult]](repeating: [], count: batches.count)
-            let parallel = min(configuration.maximumProcesses, batches.count)
-            while next < parallel {
-                let index = next
-                group.addTask { (index, try await self.mapBatch(design, batches[index])) }
-                next += 1
-            }
-            while let (index, batch) = try await group.next() {
-                results[index] = batch
-                if next < batches.count {
-                    let index = next
-                    group.addTask { (index, try await self.mapBatch(design, batches[index])) }
-                    next += 1
-                }
-            }
-            return results.flatMap { $0 }
-        }
+        let batches = Self.slices(of: documentJSON, size: configuration.mapBatchSize)
+        return try await inParallel(batches) { batch in try await self.mapBatch(design, batch) }
     }
 
     /// Reduces map rows (`rereduce = false`).
@@ -151,6 +131,28 @@ public actor QueryServerPool {
         }
     }
 
+    /// Runs `validate_doc_update` of `design` over many writes at once: one request per
+    /// ``Configuration/validateBatchSize`` writes, the requests spread over the children like map
+    /// batches. Outcome `i` belongs to `batch[i]` and equals what the single-write
+    /// ``validate(_:newDocument:oldDocument:userContext:securityObject:)`` answers for it.
+    /// A failure of the query server itself (timeout, crash) throws for the whole batch.
+    public nonisolated func validate(
+        _ design: DesignDocument, batch: [ValidationPair], userContext: JSONValue, securityObject: JSONValue
+    ) async throws -> [ValidationOutcome] {
+        guard design.validateDocUpdate != nil, !batch.isEmpty else {
+            return Array(repeating: .allowed, count: batch.count)
+        }
+        let slices = Self.slices(of: batch, size: configuration.validateBatchSize)
+        return try await inParallel(slices) { slice in
+            try await self.withProcess { process in
+                let key = try await self.ensureLoaded(design, .validate, in: process)
+                let result = try await self.call(process, QueryServerRequests.validateBatch(
+                    key: key, documents: slice, userContext: userContext, securityObject: securityObject))
+                return try QueryServerRequests.validationOutcomes(result, count: slice.count)
+            }
+        }
+    }
+
     /// Stops every child. Calls made afterwards fail.
     public func shutdown() async {
         closed = true
@@ -180,6 +182,38 @@ public actor QueryServerPool {
                 }
             }
             return decoded
+        }
+    }
+
+    /// `items` cut into consecutive slices of at most `size`.
+    private static func slices<Element>(of items: [Element], size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
+    }
+
+    /// Runs `work` over `batches`, at most ``Configuration/maximumProcesses`` at once, and joins
+    /// the results in batch order.
+    private nonisolated func inParallel<Input: Sendable, Output: Sendable>(
+        _ batches: [Input], _ work: @escaping @Sendable (Input) async throws -> [Output]
+    ) async throws -> [Output] {
+        if batches.count == 1 { return try await work(batches[0]) }
+        return try await withThrowingTaskGroup(of: (Int, [Output]).self) { group in
+            var next = 0
+            var results = [[Output]](repeating: [], count: batches.count)
+            let parallel = min(configuration.maximumProcesses, batches.count)
+            while next < parallel {
+                let index = next
+                group.addTask { (index, try await work(batches[index])) }
+                next += 1
+            }
+            while let (index, batch) = try await group.next() {
+                results[index] = batch
+                if next < batches.count {
+                    let index = next
+                    group.addTask { (index, try await work(batches[index])) }
+                    next += 1
+                }
+            }
+            return results.flatMap { $0 }
         }
     }
 

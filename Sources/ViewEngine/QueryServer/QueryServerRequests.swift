@@ -68,6 +68,35 @@ enum QueryServerRequests {
         ])
     }
 
+    /// A `validate_batch` request: one (newDoc, oldDoc) pair per write, sharing userCtx and secObj.
+    static func validateBatch(
+        key: String, documents: ArraySlice<ValidationPair>, userContext: JSONValue, securityObject: JSONValue
+    ) -> [UInt8] {
+        var out: [UInt8] = Array(#"{"op":"validate_batch","key":"#.utf8)
+        out.reserveCapacity(documents.count * 128)
+        JSONWriter.writeString(key, into: &out)
+        out.append(contentsOf: #","docs":["#.utf8)
+        for (i, pair) in documents.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            // A raw newline in JSON text can only be white space between tokens.
+            if pair.newDocumentJSON.contains(0x0A) {
+                out.append(contentsOf: pair.newDocumentJSON.map { $0 == 0x0A ? 0x20 : $0 })
+            } else {
+                out.append(contentsOf: pair.newDocumentJSON)
+            }
+            out.append(UInt8(ascii: ","))
+            (pair.oldDocument ?? .null).write(into: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(contentsOf: #"],"userCtx":"#.utf8)
+        userContext.write(into: &out)
+        out.append(contentsOf: #","secObj":"#.utf8)
+        securityObject.write(into: &out)
+        out.append(contentsOf: "}\n".utf8)
+        return out
+    }
+
     static let reset: [UInt8] = line(["op": "reset"])
 
     private static func line(_ value: JSONValue) -> [UInt8] {
@@ -126,6 +155,13 @@ enum QueryServerRequests {
             out[doc].failures.append(MapFailure(view: design.views[view].name, message: failure[2]?.stringValue ?? ""))
         }
         return out
+    }
+
+    static func validationOutcomes(_ result: JSONValue, count: Int) throws(ViewEngineError) -> [ValidationOutcome] {
+        guard let outcomes = result.arrayValue, outcomes.count == count else {
+            throw ViewEngineError(.processFailed, "query server answered a validate_batch request with the wrong shape")
+        }
+        return outcomes.map(validationOutcome)
     }
 
     static func validationOutcome(_ result: JSONValue) -> ValidationOutcome {
