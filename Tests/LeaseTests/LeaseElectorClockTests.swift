@@ -5,15 +5,23 @@ import Testing
 /// The elector on an injected clock and an in-memory store: deadlines to the tick, no waiting.
 @Suite("Lease elector on a manual clock")
 struct LeaseElectorClockTests {
-    @Test("renews at lease/3; when renewals fail, the work runs until the renew deadline and is cancelled there")
-    func renewDeadlineOnInjectedClock() async throws {
+    /// An elector for site-a on a manual clock, over an in-memory lease store.
+    static func electorOnManualClock(leaseSeconds: Double) throws
+        -> (ManualClock, MemoryLeaseTransport, CouchClient, LeaseElector<ManualClock>)
+    {
         let clock = ManualClock()
         let store = MemoryLeaseTransport()
         let couch = try CouchClient(
             url: "http://lease.test", credentials: CouchCredentials.none, transport: store,
             configuration: .init(requestTimeout: .seconds(5), retry: .never))
         let lease = LeaseClient(database: couch.database("db"), scope: "processing", identity: .thisProcess(site: "site-a"))
-        let elector = try LeaseElector(client: lease, configuration: .init(leaseSeconds: 15), clock: clock)
+        let elector = try LeaseElector(client: lease, configuration: .init(leaseSeconds: leaseSeconds), clock: clock)
+        return (clock, store, couch, elector)
+    }
+
+    @Test("renews at lease/3; when renewals fail, the work runs until the renew deadline and is cancelled there")
+    func renewDeadlineOnInjectedClock() async throws {
+        let (clock, store, couch, elector) = try Self.electorOnManualClock(leaseSeconds: 15)
         let ledger = HoldLedger()
         let log = TransitionLog()
 
@@ -58,13 +66,7 @@ struct LeaseElectorClockTests {
 
     @Test("work that checks its term and gives up at the deadline counts as a loss, not a failure")
     func checkHeldAtDeadline() async throws {
-        let clock = ManualClock()
-        let store = MemoryLeaseTransport()
-        let couch = try CouchClient(
-            url: "http://lease.test", credentials: CouchCredentials.none, transport: store,
-            configuration: .init(requestTimeout: .seconds(5), retry: .never))
-        let lease = LeaseClient(database: couch.database("db"), scope: "processing", identity: .thisProcess(site: "site-a"))
-        let elector = try LeaseElector(client: lease, configuration: .init(leaseSeconds: 3), clock: clock)
+        let (clock, store, couch, elector) = try Self.electorOnManualClock(leaseSeconds: 3)
         let log = TransitionLog()
         let checks = HoldLedger()
 
