@@ -85,6 +85,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The processing domain as values and pure rules: documents, pass states, queue orders,
+        // prerequisites, calibration locks, retry policy. No I/O.
+        .target(
+            name: "Processing",
+            dependencies: ["JSON"],
+            swiftSettings: strict
+        ),
         // The measurements behind `gasp bench`.
         .target(
             name: "Benchmarks",
@@ -128,6 +135,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "ProcessingTests", dependencies: ["Processing", "JSON"], swiftSettings: strict),
         .testTarget(name: "SiteConfigurationTests", dependencies: ["SiteConfiguration"], swiftSettings: strict),
         .testTarget(name: "BootstrapTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ViewsTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
