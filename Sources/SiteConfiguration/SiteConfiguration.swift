@@ -34,10 +34,14 @@ public struct SiteConfiguration: Sendable, Equatable {
     public var extraDatabases: [String]
     /// The `_security` object `gasp bootstrap` sets: admins and members.
     public var security: (admins: SecurityGroup, members: SecurityGroup)?
+    /// How this site's worker contends for the lease and describes itself (`worker:`); the
+    /// defaults when the section is absent.
+    public var worker: WorkerSettings = WorkerSettings()
 
     public static func == (a: SiteConfiguration, b: SiteConfiguration) -> Bool {
         a.site == b.site && a.couchdb == b.couchdb && a.extraDatabases == b.extraDatabases
             && a.security?.admins == b.security?.admins && a.security?.members == b.security?.members
+            && a.worker == b.worker
     }
 
     /// Every database the configuration names, `couchdb.database` first.
@@ -57,7 +61,7 @@ public struct SiteConfiguration: Sendable, Equatable {
     /// Parses and validates configuration text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigurationError) -> SiteConfiguration {
         let root = try YAMLReader.parse(text, file: file)
-        try root.rejectUnknownKeys(["site", "couchdb", "bootstrap", "security"])
+        try root.rejectUnknownKeys(["site", "couchdb", "bootstrap", "security", "worker"])
         guard let couch = try root.child("couchdb") else {
             throw root.error(.missingKey, key: "couchdb", "required: the CouchDB url and database")
         }
@@ -92,7 +96,11 @@ public struct SiteConfiguration: Sendable, Equatable {
             }
             security = (try group("admins"), try group("members"))
         }
-        return SiteConfiguration(site: try root.string("site"), couchdb: settings, extraDatabases: extra, security: security)
+        var configuration = SiteConfiguration(site: try root.string("site"), couchdb: settings, extraDatabases: extra, security: security)
+        if let worker = try root.child("worker") {
+            configuration.worker = try WorkerSettings.read(worker)
+        }
+        return configuration
     }
 
     /// The CouchDB password from `password_file` or `password_env`, nil without a user.
