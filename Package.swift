@@ -92,10 +92,20 @@ let package = Package(
             dependencies: ["JSON"],
             swiftSettings: strict
         ),
+        // The long-running site process: heartbeats, lease contention, the guarded cycle.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "CouchDB", "JSON", "Lease", "Processing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The measurements behind `gasp bench`.
         .target(
             name: "Benchmarks",
-            dependencies: ["CouchDB", "JSON"],
+            dependencies: ["CouchDB", "JSON", "Lease"],
             swiftSettings: strict
         ),
         // Debian's Duktape (ES5 JavaScript), for design-document functions.
@@ -113,7 +123,10 @@ let package = Package(
             dependencies: [
                 "Benchmarks",
                 "Bootstrap",
+                "Lease",
+                "Processing",
                 "SiteConfiguration",
+                "Worker",
                 "CouchDB",
                 "EmbeddedCouch",
                 "JSON",
@@ -148,6 +161,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: [
+                "Worker", "Lease", "Processing", "Bootstrap", "CouchDB", "JSON", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // Whole fleets: `gasp worker` processes killed, paused and restarted.
+        .testTarget(
+            name: "FleetTests",
+            dependencies: ["Bootstrap", "CouchDB", "JSON", "Lease", "Processing", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "ViewEngineTests", dependencies: ["ViewEngine", "JSON"], swiftSettings: strict),

@@ -5,6 +5,8 @@ enum GaspSubcommands {
     static let all: [any ParsableCommand.Type] = [
         ServeCommand.self,
         BootstrapCommand.self,
+        WorkerCommand.self,
+        StatusCommand.self,
         DemoCommand.self,
         BenchCommand.self,
         QueryServerCommand.self,

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import JSON
+import Lease
+import Logging
+
+/// How log lines look: `json` (one object a line, for journald and scripts) or `text` (for
+/// people at a terminal).
+enum LogFormat: String, CaseIterable, Sendable {
+    case json
+    case text
+}
+
+/// A swift-log handler writing one line per event to standard error, with wall-clock time,
+/// level, message and every metadata field.
+struct LogLineHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level
+    let label: String
+    let format: LogFormat
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
+        var fields = metadata
+        if let extra { fields.merge(extra) { _, new in new } }
+        let text: String
+        switch format {
+        case .json:
+            var members: JSONObject = [
+                "time": .string(WallClock.now()), "level": .string(level.rawValue),
+                "message": .string(message.description), "logger": .string(label),
+            ]
+            for key in fields.keys.sorted() { members[key] = .string("\(fields[key]!)") }
+            text = JSONValue.object(members).serialized()
+        case .text:
+            let rest = fields.keys.sorted().map { "\($0)=\(fields[$0]!)" }.joined(separator: " ")
+            text = "\(WallClock.now()) \(level.rawValue) \(message)" + (rest.isEmpty ? "" : " " + rest)
+        }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Routes every logger of the process to standard error in `format` at `level`: `json` when
+    /// standard error is not a terminal unless `format` says otherwise.
+    static func bootstrap(format: LogFormat?, level: Logger.Level) {
+        let chosen = format ?? (isatty(STDERR_FILENO) == 1 ? .text : .json)
+        LoggingSystem.bootstrap { label in LogLineHandler(logLevel: level, label: label, format: chosen) }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}

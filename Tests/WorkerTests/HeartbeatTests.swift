@@ -1,0 +1,58 @@
+import CouchDB
+import Foundation
+import JSON
+import Processing
+import Testing
+import TestSupport
+@testable import Worker
+
+@Suite("Heartbeat: the site document against a store")
+struct HeartbeatTests {
+    static func site(_ name: String) -> SiteDocument {
+        SiteDocument(
+            name: name, host: "host-\(name)", pid: 42, instance: "host-\(name)/42/ab", version: "0.4.0", backend: "slurm",
+            capacity: 8, supportedVersions: ["7.0.8"], heartbeatSeconds: 30)
+    }
+
+    @Test("each beat rewrites the document; the operator's drain switch and hand-added members survive it")
+    func keepsOperatorSwitches() async throws {
+        try await withDatabase("gasp_heartbeat") { database, _ in
+            let heartbeat = Heartbeat(database: database, site: Self.site("site-a"))
+            try await heartbeat.beat()
+            var stored = try await database.get("site:site-a")
+            #expect(stored["capacity"] == 8)
+            #expect(stored["draining"] == false)
+            let firstBeat = stored["heartbeat"]?.stringValue
+
+            // An operator drains the site and leaves a note, between two beats.
+            stored["draining"] = true
+            stored["note"] = "disk full, draining until Monday"
+            _ = try await database.put(stored)
+
+            await heartbeat.set(state: .holding, lease: ("processing", 7))
+            try await heartbeat.beat()
+            let after = try await database.get("site:site-a")
+            #expect(after["draining"] == true)
+            #expect(after["note"] == "disk full, draining until Monday")
+            #expect(after["state"] == "holding")
+            #expect(after["lease"]?["epoch"] == 7)
+            #expect(after["heartbeat"]?.stringValue != nil)
+            #expect(after["heartbeat"]?.stringValue ?? "" >= firstBeat ?? "")
+            #expect(await heartbeat.isDraining)
+        }
+    }
+
+    @Test("the beat reads every site: live ones make the turn order, this site among them")
+    func readsOtherSites() async throws {
+        try await withDatabase("gasp_heartbeat") { database, _ in
+            let a = Heartbeat(database: database, site: Self.site("site-a"))
+            let b = Heartbeat(database: database, site: Self.site("site-b"))
+            try await a.beat()
+            try await b.beat()
+            try await a.beat()
+            #expect(await a.liveSites() == ["site-a", "site-b"])
+            #expect(await a.nextSite() == "site-b")
+            #expect(await b.nextSite() == "site-a")
+        }
+    }
+}
