@@ -18,13 +18,14 @@ public final class ServeProcess: @unchecked Sendable {
     /// The server URL with the test admin's credentials.
     public var adminURL: URL { URL(string: "http://\(testAdminName):\(testAdminPassword)@127.0.0.1:\(port)")! }
 
-    /// Starts the server on a free port and waits (up to `timeout` seconds) until it listens.
-    public func start(timeout: Double = 30) async throws {
+    /// Starts the server on `port` (0: a free one) and waits (up to `timeout` seconds) until it
+    /// listens. Call it again after the process exited to restart it, e.g. on the same ``port``.
+    public func start(timeout: Double = 30, port requested: Int = 0) async throws {
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
         let process = Process()
         process.executableURL = try gaspExecutableURL()
-        process.arguments = ["serve", "--data", dataDirectory.path, "--port", "0"]
+        process.arguments = ["serve", "--data", dataDirectory.path, "--port", "\(requested)"]
         var environment = ProcessInfo.processInfo.environment
         environment["GASP_ADMIN_NAME"] = testAdminName
         environment["GASP_ADMIN_PASSWORD"] = testAdminPassword

@@ -20,6 +20,15 @@ public struct TestCouch: Sendable {
     /// The data directory of an embedded server (nil for an external one).
     public let dataDirectory: URL?
 
+    /// A server at `baseURL` whose admin is `adminName` (e.g. a `gasp serve` child process).
+    public init(baseURL: URL, adminName: String, adminPassword: String, isExternal: Bool, dataDirectory: URL?) {
+        self.baseURL = baseURL
+        self.adminName = adminName
+        self.adminPassword = adminPassword
+        self.isExternal = isExternal
+        self.dataDirectory = dataDirectory
+    }
+
     /// The server URL with the admin credentials in it.
     public var adminURL: URL {
         var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)!

@@ -1,0 +1,102 @@
+import Foundation
+import JSON
+
+/// A `gasp worker` child process for fleet tests: its site configuration written to a
+/// temporary directory, its JSON log lines collected in a file the test can read.
+public final class WorkerProcess: @unchecked Sendable {
+    // Mutable state is confined to the test task that owns the process.
+    /// The site name.
+    public let site: String
+    /// The configuration file.
+    public let configFile: URL
+    private let logFile: URL
+    private var process: Process?
+
+    /// A worker for `site` on `couch`'s database `database` (not started yet), with the lease
+    /// and timing settings of `worker` (the YAML `worker:` section's members, one per line).
+    public init(site: String, couch: TestCouch, database: String, directory: URL, worker: [String]) throws {
+        self.site = site
+        configFile = directory.appendingPathComponent("\(site).yaml")
+        logFile = directory.appendingPathComponent("\(site)-\(UUID().uuidString.prefix(8)).log")
+        let yaml = """
+            site: \(site)
+            couchdb:
+              url: \(couch.baseURL.absoluteString)
+              database: \(database)
+              user: \(couch.adminName)
+              password_env: GASP_TEST_WORKER_PASSWORD
+            worker:
+            \(worker.map { "  " + $0 }.joined(separator: "\n"))
+
+            """
+        try yaml.write(to: configFile, atomically: true, encoding: .utf8)
+        environment = ProcessInfo.processInfo.environment
+        environment["GASP_TEST_WORKER_PASSWORD"] = couch.adminPassword
+    }
+
+    private var environment: [String: String]
+
+    /// Starts the worker (a new process each time; the log file keeps every run's lines).
+    public func start() throws {
+        if !FileManager.default.fileExists(atPath: logFile.path) {
+            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logFile)
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = try gaspExecutableURL()
+        process.arguments = ["worker", "--config", configFile.path, "--log-format", "json", "--log-level", "info"]
+        process.environment = environment
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+    }
+
+    /// The process id of the running worker (0 when not started).
+    public var pid: Int32 { process?.processIdentifier ?? 0 }
+
+    /// Whether the process is running (a stopped process counts as running).
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Sends `signal` (SIGKILL, SIGSTOP, SIGCONT, SIGTERM…) to the worker.
+    public func signal(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit (up to `timeout` seconds) and returns its status.
+    @discardableResult
+    public func waitForExit(timeout: Double = 30) async throws -> Int32 {
+        guard let process else { return 0 }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            guard Date() < deadline else { throw TestSupportError("worker \(site) did not exit within \(timeout) s") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return process.terminationStatus
+    }
+
+    /// Everything the worker logged so far.
+    public var output: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// The worker's JSON log lines so far (lines that are not JSON are skipped).
+    public var logLines: [JSONValue] {
+        output.split(separator: "\n").compactMap { try? JSONParser.parse(Array($0.utf8)) }
+    }
+
+    /// The log lines whose message is `message`.
+    public func lines(_ message: String) -> [JSONValue] {
+        logLines.filter { $0["message"]?.stringValue == message }
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            kill(process.processIdentifier, SIGKILL)
+        }
+        try? FileManager.default.removeItem(at: logFile)
+        try? FileManager.default.removeItem(at: configFile)
+    }
+}
