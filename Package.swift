@@ -105,7 +105,7 @@ let package = Package(
         // The measurements behind `gasp bench`.
         .target(
             name: "Benchmarks",
-            dependencies: ["CouchDB", "JSON", "Lease"],
+            dependencies: ["CouchDB", "JSON", "Lease", "Worker"],
             swiftSettings: strict
         ),
         // Debian's Duktape (ES5 JavaScript), for design-document functions.

@@ -2,6 +2,7 @@ import CouchDB
 import Foundation
 import JSON
 import Lease
+import Worker
 
 /// `gasp bench failover`: real `gasp worker` processes on one store.
 ///
@@ -76,7 +77,7 @@ public struct FailoverBenchmark: Sendable {
     ) async throws -> Figures {
         var environment = ProcessInfo.processInfo.environment
         environment["GASP_BENCH_PASSWORD"] = password
-        func workers(_ sites: [String], _ worker: String) throws -> [WorkerFleetProcess] {
+        func workers(_ sites: [String], _ worker: String) throws -> [WorkerChildProcess] {
             try sites.map { site in
                 let yaml = """
                     site: \(site)
@@ -84,7 +85,7 @@ public struct FailoverBenchmark: Sendable {
                     worker: \(worker)
 
                     """
-                return try WorkerFleetProcess(site: site, yaml: yaml, directory: directory, executable: executable, environment: environment)
+                return try WorkerChildProcess(site: site, yaml: yaml, directory: directory, executable: executable, environment: environment)
             }
         }
 

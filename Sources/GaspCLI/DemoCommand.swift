@@ -6,12 +6,13 @@ import JSON
 import Logging
 import Synchronization
 
-/// `gasp demo`: the embedded store with sample data, for newcomers. Later stages grow it into a
-/// whole fleet; today it shows the store and the compare-and-swap write the lease is built on.
+/// `gasp demo`: for newcomers, a whole fleet on one machine: the embedded store, the design
+/// documents, sample runs, and three site workers contending for the lease, the holder killed
+/// midway and replaced, its old epoch fenced off.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start the embedded store with sample data and show how to reach it."
+        abstract: "Run a fleet of three site workers on the embedded store: lease, failover, fencing."
     )
 
     @Option(help: "Keep the store's data in this directory (default: a temporary one, removed at exit).")
@@ -46,7 +47,10 @@ struct DemoCommand: AsyncParsableCommand {
             say("1. Started the embedded CouchDB-compatible store at \(url) (data in \(directory.path)).")
             let client = try CouchClient(url: url, credentials: .basic(name: "admin", password: password))
             do {
-                try await Self.showStore(client)
+                let database = client.database("gasp-demo")
+                try await DemoFleet.installViews(client: client, database: database.name)
+                try await Self.registerRuns(database)
+                try await DemoFleet(database: database, url: url, password: password, directory: directory).run()
                 try await client.shutdown()
             } catch {
                 try? await client.shutdown()
@@ -55,8 +59,9 @@ struct DemoCommand: AsyncParsableCommand {
             say("""
 
                 Reach it yourself:
-                  curl -u admin:\(password) \(url)/gasp-demo/_all_docs
-                  curl -u admin:\(password) '\(url)/gasp-demo/_changes?since=0'
+                  curl -u admin:\(password) \(url)/gasp-demo/lease:processing
+                  curl -u admin:\(password) '\(url)/gasp-demo/_all_docs?startkey="site:"&endkey="site:~"&include_docs=true'
+                  GASP_COUCHDB_USER=admin GASP_COUCHDB_PASSWORD=\(password) gasp status --url \(url) --db gasp-demo
                 """)
             if wait {
                 say("\nServing until you press Ctrl-C.")
@@ -65,43 +70,16 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    static func showStore(_ client: CouchClient) async throws {
-        let database = client.database("gasp-demo")
-        try await database.create()
-        say("2. Created the database gasp-demo.")
-
+    static func registerRuns(_ database: CouchDatabase) async throws {
         let runs: [JSONValue] = (0..<5).map { i in
             let number = 300_000 + i
             return [
                 "_id": .string("run:" + String(format: "%010d", number)), "type": "run", "run": .int(number),
-                "run_type": i == 2 ? "Calibration" : "Physics", "complete": true, "processing_status": "pending",
+                "run_type": i == 2 ? "PCA" : "Physics", "complete": true, "processing_status": "pending",
             ]
         }
         let results = try await database.bulkDocs(runs)
-        say("3. Wrote \(results.filter { $0.rev != nil }.count) run documents in one _bulk_docs request:")
-        for row in try await database.allDocs(AllDocsQuery(includeDocs: true)).rows {
-            let doc = row.doc ?? .null
-            say("     \(row.id ?? "?")  \(doc["run_type"]?.stringValue ?? "")  rev \(row.rev ?? "")")
-        }
-
-        let lease = try await database.put(["_id": "lease:demo", "type": "lease", "holder": nil, "epoch": 0])
-        let first = try await database.put(["_id": "lease:demo", "_rev": .string(lease.rev), "type": "lease", "holder": "site-a", "epoch": 1])
-        say("4. Two sites raced for lease:demo with the revision they had both read (\(lease.rev)):")
-        say("     site-a wrote epoch 1 and won: \(first.rev)")
-        let late: Result<WriteResult, CouchError>
-        do {
-            late = .success(try await database.put(["_id": "lease:demo", "_rev": .string(lease.rev), "type": "lease", "holder": "site-b", "epoch": 1]))
-        } catch {
-            late = .failure(error)
-        }
-        switch late {
-        case .failure(let error) where error.code == .conflict:
-            say("     site-b was refused with 409 conflict: exactly one writer wins. gasp's lease rests on this.")
-        case .failure(let error):
-            throw error
-        case .success:
-            throw ValidationError("site-b's write with a stale revision succeeded; the store is broken")
-        }
+        say("3. Registered \(results.filter { $0.rev != nil }.count) sample runs in one _bulk_docs request (run:0000300000 … run:0000300004).")
     }
 }
 

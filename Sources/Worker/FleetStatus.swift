@@ -95,7 +95,7 @@ public struct FleetStatus: Sendable {
             lines.append("lease:\(scope)  never taken (no worker has started)")
         }
         if let last = lastCycle {
-            lines.append("last cycle: \(last["site"]?.stringValue ?? "?") at epoch \(last["epoch"]?.intValue ?? 0), finished \(last["finished"]?.stringValue ?? "?") (\(cycles) cycles in all)")
+            lines.append("last cycle: \(last["site"]?.stringValue ?? "?") at epoch \(last["epoch"]?.intValue ?? 0), finished \(last["finished"]?.stringValue ?? "?") (\(cycles) \(cycles == 1 ? "cycle" : "cycles") in all)")
         }
         lines.append("")
         let header = ["SITE", "STATE", "HEARTBEAT", "BACKEND", "CAPACITY", "HOST", "PID", "VERSION"]

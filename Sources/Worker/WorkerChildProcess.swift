@@ -1,46 +1,77 @@
 import Foundation
 
-/// A `gasp worker` child process started by a benchmark: its configuration written to a
-/// scratch directory, its output discarded, its resource use read from `/proc`.
-final class WorkerFleetProcess: @unchecked Sendable {
-    // Mutable state is confined to the benchmark task that owns the process.
-    let site: String
-    let configFile: URL
+/// A `gasp worker` started as a child process (by the demo and the benchmarks): its
+/// configuration written to a scratch directory, its log lines to a file or nowhere, its
+/// resource use read from `/proc`. A process still running when the value goes away is killed.
+public final class WorkerChildProcess: @unchecked Sendable {
+    // Mutable state is confined to the task that owns the process.
+    /// The site name.
+    public let site: String
+    /// The configuration file.
+    public let configFile: URL
     let executable: URL
     let environment: [String: String]
+    let logFile: URL?
+    let logLevel: String
     private(set) var process: Process?
 
-    /// A worker for `site`; `yaml` is the whole configuration file.
-    init(site: String, yaml: String, directory: URL, executable: URL, environment: [String: String]) throws {
+    /// A worker for `site` run from `executable`; `yaml` is the whole configuration file, written
+    /// into `directory`; its JSON log lines at `logLevel` and above go to `logFile` (appended).
+    public init(
+        site: String, yaml: String, directory: URL, executable: URL, environment: [String: String],
+        logFile: URL? = nil, logLevel: String = "warning"
+    ) throws {
         self.site = site
         self.executable = executable
         self.environment = environment
+        self.logFile = logFile
+        self.logLevel = logLevel
         configFile = directory.appendingPathComponent("\(site)-\(UUID().uuidString.prefix(6)).yaml")
         try yaml.write(to: configFile, atomically: true, encoding: .utf8)
     }
 
     /// Starts (or restarts) the process.
-    func start() throws {
+    public func start() throws {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["worker", "--config", configFile.path, "--log-level", "warning", "--log-format", "json"]
+        process.arguments = ["worker", "--config", configFile.path, "--log-level", logLevel, "--log-format", "json"]
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        if let logFile {
+            if !FileManager.default.fileExists(atPath: logFile.path) { FileManager.default.createFile(atPath: logFile.path, contents: nil) }
+            let handle = try FileHandle(forWritingTo: logFile)
+            handle.seekToEndOfFile()
+            process.standardError = handle
+        }
         process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
     }
 
+    /// The process id (0 before it started).
+    public var pid: Int32 { process?.processIdentifier ?? 0 }
+
+    /// Whether the process runs.
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Waits until the process has exited, at most `timeout`; its exit status, nil if it still runs.
+    public func waitForExit(timeout: Duration) async -> Int32? {
+        guard let process else { return nil }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
     /// Sends `signal` and, for SIGKILL, waits until the process is gone.
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, signal)
         if signal == SIGKILL { process.waitUntilExit() }
     }
 
     /// Resident memory in bytes (VmRSS), nil when it cannot be read.
-    var residentBytes: Int? {
+    public var residentBytes: Int? {
         guard let pid = process?.processIdentifier,
               let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
@@ -50,7 +81,7 @@ final class WorkerFleetProcess: @unchecked Sendable {
     }
 
     /// User plus system CPU time so far, in seconds, nil when it cannot be read.
-    var cpuSeconds: Double? {
+    public var cpuSeconds: Double? {
         guard let pid = process?.processIdentifier,
               let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = text.lastIndex(of: ")")

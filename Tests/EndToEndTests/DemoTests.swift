@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The README's first command runs `gasp demo`; this runs it the way a newcomer would.
+@Suite("gasp demo", .timeLimit(.minutes(2)))
+struct DemoTests {
+    @Test("runs the whole story: store, views, runs, three workers, a takeover, the old epoch refused, a clean stop")
+    func demoRuns() async throws {
+        let output = try await runProcess(try gaspExecutableURL(), arguments: ["demo", "--no-wait"])
+        #expect(output.status == 0, "stderr: \(output.standardError)")
+        let text = output.standardOutput
+        for expected in [
+            "installed the design documents of Views/",
+            "Registered 5 sample runs",
+            "won lease:processing at epoch 1",
+            "took over", "at epoch 2",
+            "was refused: 403 epoch 1 is lower than current epoch 2",
+            "released the lease (holder now none, epoch kept at 2)",
+        ] {
+            #expect(text.contains(expected), "missing \"\(expected)\" in:\n\(text)")
+        }
+        // The takeover comes within the lease bound (3 s lease, 1.15 of it, plus slack for load).
+        let ratio = text.firstMatch(of: /\(([0-9.]+) × the lease\)/).flatMap { Double($0.1) }
+        #expect(ratio != nil && ratio! < 1.5, "takeover ratio \(ratio.map { String($0) } ?? "missing")")
+        #expect(text.filter { $0 == "\n" }.count > 20)
+    }
+}
