@@ -1,4 +1,5 @@
 import Foundation
+import Lease
 import Processing
 
 /// Which sites are alive, judged the way the lease is: by seeing a site's document change on
@@ -81,8 +82,6 @@ public struct SiteLiveness<Instant: InstantProtocol>: Sendable where Instant.Dur
     }
 
     static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+        WallClock.secondsSince1970(text).map { Date(timeIntervalSince1970: $0) }
     }
 }
