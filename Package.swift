@@ -85,6 +85,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Batch systems behind one protocol (local processes, Slurm, HTCondor, PBS/SGE/LSF
+        // command templates). Knows batch systems, not the database.
+        .target(
+            name: "Backends",
+            dependencies: ["JSON", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // The measurements behind `gasp bench`.
         .target(
             name: "Benchmarks",
