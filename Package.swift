@@ -149,6 +149,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Slurm tests start a private slurmctld/slurmd (Ops/slurm); HTCondor and template tests
+        // run against stand-in commands in Fixtures (read from the source tree).
+        .testTarget(
+            name: "BackendsTests",
+            dependencies: ["Backends", "JSON"],
+            exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ViewEngineTests", dependencies: ["ViewEngine", "JSON"], swiftSettings: strict),
         .testTarget(name: "CouchDBTests", dependencies: ["CouchDB", "TestSupport"], swiftSettings: strict),
         .testTarget(

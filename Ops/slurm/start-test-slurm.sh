@@ -17,6 +17,14 @@
 set -euo pipefail
 
 dir="${1:-${GASP_TEST_SLURM_DIR:-/tmp/gasp-test-slurm}}"
+
+# The daemons outlive this script: they must not hold the caller's descriptors (a test
+# runner reading this script's output would otherwise wait for them to exit).
+for fd in $(ls /proc/$$/fd); do
+  [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null || true
+done
+exec </dev/null
+
 ctld_port="${GASP_TEST_SLURM_CTLD_PORT:-16817}"
 slurmd_port="${GASP_TEST_SLURM_SLURMD_PORT:-16818}"
 min_job_age="${GASP_TEST_SLURM_MIN_JOB_AGE:-3600}"

@@ -91,8 +91,10 @@ public struct CondorBackend: BatchBackend {
     public func cancel(_ ids: [BackendJobID]) async throws(BackendError) {
         guard !ids.isEmpty else { return }
         let result = try await runner.run(invocation(configuration.condorRm, ids.map(\.rawValue)))
-        // condor_rm exits non-zero when a job is already gone; only other failures count.
-        if !result.succeeded, !result.standardError.contains("not found"), !result.standardOutput.contains("not found") {
+        // condor_rm exits non-zero when a job is already gone ("Couldn't find/remove all jobs
+        // matching ...", "Job 12.0 not found"); only other failures count.
+        let said = result.standardError + result.standardOutput
+        if !result.succeeded, !said.contains("not found"), !said.contains("Couldn't find") {
             _ = try result.checked("removing \(ids.count) job(s)")
         }
     }

@@ -77,16 +77,19 @@ public actor LocalBackend: BatchBackend {
         // started (found by name, reported failed), never an unlogged job that runs.
         try submissionLog.append(id: id, name: request.name, time: now)
         unfinished?.insert(id)
-        let launch = ProcessInvocation("/bin/sh", [
-            "-c", "\"$1\" /bin/sh \"$2\" \"$3\" </dev/null >/dev/null 2>&1 &",
-            "gasp-local-launch", setsidPath, folder.path("wrapper.sh"), folder.url.path,
-        ])
+        let launched: Int32
         do {
-            _ = try await runner.checked(launch, "launching local job \(request.name)")
+            launched = try await runner.spawnShellDetached(
+                "\"$1\" /bin/sh \"$2\" \"$3\" &", arguments: ["gasp-local-launch", setsidPath, folder.path("wrapper.sh"), folder.url.path])
         } catch {
             try? FileManager.default.removeItem(at: folder.url)
             unfinished?.remove(id)
             throw error
+        }
+        if launched != 0 {
+            try? FileManager.default.removeItem(at: folder.url)
+            unfinished?.remove(id)
+            throw BackendError(.commandFailed, "launching local job \(request.name) failed: /bin/sh exited with status \(launched)")
         }
         return id
     }
