@@ -160,6 +160,10 @@ struct LocalBackendTests {
         let found = try await backend.find(namePrefix: "gasp.job-Processing-")
         #expect(found.count == names.count)
         #expect(found.allSatisfy { $0.state?.isSuccess == true })
+        // Finished folders can be pruned; nothing is left to find afterwards.
+        #expect(try await backend.removeFinished(before: Date().addingTimeInterval(-3600)).isEmpty)
+        #expect(Set(try await backend.removeFinished(before: Date().addingTimeInterval(5))) == Set(ids))
+        #expect(try await backend.find(namePrefix: "gasp.job-Processing-").isEmpty)
     }
 
     @Test func unknownIdsAreUnknownAndOutputsOfThemAreNotFound() async throws {

@@ -30,8 +30,13 @@ enum SlurmTestCluster {
         try await script("start-test-slurm.sh", timeout: .seconds(120))
     }
 
+    /// Stops the daemons and removes the directory (kept, with the daemons' logs, when
+    /// `GASP_TEST_KEEP_SCRATCH` is set).
     static func stop() async throws {
         try await script("stop-test-slurm.sh", timeout: .seconds(60))
+        if ProcessInfo.processInfo.environment["GASP_TEST_KEEP_SCRATCH"] == nil {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 
     private static func script(_ name: String, timeout: Duration) async throws {
