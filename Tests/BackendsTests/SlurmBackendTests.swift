@@ -95,10 +95,12 @@ struct SlurmBackendTests {
             ids.append(try await backend.submit(scratch.request("gasp.test-many.s\(index)", script)))
         }
         let never: BackendJobID = "987654321"
+        let malformed: BackendJobID = "100.0"
         let states = try await poll(timeout: .seconds(90), "four jobs to finish") {
-            try await backend.status(of: ids + [never])
+            try await backend.status(of: ids + [never, malformed])
         } until: { states in ids.allSatisfy { states[$0]?.isFinished == true } }
-        #expect(states.count == 5)
+        #expect(states.count == 6)
+        #expect(states[malformed]?.kind == .unknown)
         #expect(ids.map { states[$0]?.exitCode } == [0, 1, 2, 0])
         #expect(ids.map { states[$0]?.kind } == [.completed, .failed, .failed, .completed])
         #expect(states[never]?.kind == .unknown)

@@ -109,6 +109,15 @@ struct SlurmStateParserTests {
         ])
     }
 
+    @Test func onlySlurmShapedIdsAreSentToSlurm() {
+        #expect(SlurmBackend.isJobID("1234"))
+        #expect(SlurmBackend.isJobID("1234_7"))
+        #expect(!SlurmBackend.isJobID("1234.0"))
+        #expect(!SlurmBackend.isJobID("20261202T012113.640-9cccdc38"))
+        #expect(!SlurmBackend.isJobID(""))
+        #expect(!SlurmBackend.isJobID("12_"))
+    }
+
     @Test func accountingDisabledIsRecognised() {
         #expect(SlurmBackend.isAccountingDisabled("Slurm accounting storage is disabled\n"))
         #expect(!SlurmBackend.isAccountingDisabled("sacct: error: Problem talking to the database"))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error from a backend: a code to act on and a message for a person, naming the command
 /// that was run and what it printed on standard error.
 public struct BackendError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -50,5 +52,3 @@ public struct BackendError: Error, Sendable, Hashable, CustomStringConvertible {
         return text
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A job's identifier in its batch system: a Slurm job id (`1234`), an HTCondor `ClusterId.ProcId`
 /// (`1234.0`), a PBS id (`1234.server`), or a local backend's job folder name.
 ///
@@ -28,5 +30,3 @@ public struct BackendJobID: RawRepresentable, Sendable, Hashable, Codable, Compa
         try container.encode(rawValue)
     }
 }
-
-import Foundation

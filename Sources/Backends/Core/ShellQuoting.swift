@@ -1,3 +1,5 @@
+import Foundation
+
 /// Quoting for POSIX `sh`.
 public enum ShellQuoting {
     /// `text` as one `sh` word: left bare when it is made only of safe characters, else in
@@ -17,5 +19,3 @@ public enum ShellQuoting {
     private static let digits = Set("0123456789".unicodeScalars)
     private static let safe = letters.union(digits).union(Set("_-./:=@%+,".unicodeScalars))
 }
-
-import Foundation

@@ -96,15 +96,18 @@ public struct SlurmBackend: BatchBackend {
 
     public func status(of ids: [BackendJobID]) async throws(BackendError) -> [BackendJobID: BackendJobState] {
         var states: [BackendJobID: BackendJobState] = [:]
-        for chunk in Self.chunks(Array(Set(ids)).sorted()) {
+        // One malformed id makes squeue reject the whole list ("Invalid job id specified"), which
+        // would read as every job being forgotten; such ids are unknown without asking.
+        let wellFormed = Set(ids.filter(Self.isJobID))
+        for chunk in Self.chunks(wellFormed.sorted()) {
             for record in try await squeue(["-j", chunk.map(\.rawValue).joined(separator: ",")])
             where chunk.contains(record.id) {
                 states[record.id] = record.state
             }
         }
-        let missing = ids.filter { states[$0] == nil }
+        let missing = wellFormed.filter { states[$0] == nil }
         if !missing.isEmpty {
-            for chunk in Self.chunks(Array(Set(missing)).sorted()) {
+            for chunk in Self.chunks(missing.sorted()) {
                 for record in try await sacct(["-j", chunk.map(\.rawValue).joined(separator: ",")], filtering: false)
                 where states[record.id] == nil {
                     states[record.id] = record.state
@@ -116,6 +119,7 @@ public struct SlurmBackend: BatchBackend {
     }
 
     public func cancel(_ ids: [BackendJobID]) async throws(BackendError) {
+        let ids = ids.filter(Self.isJobID)
         guard !ids.isEmpty else { return }
         let result = try await runner.run(invocation(configuration.scancel, ids.map(\.rawValue)))
         // scancel exits non-zero when some job had already finished; that is not an error here.
@@ -230,6 +234,12 @@ public struct SlurmBackend: BatchBackend {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
         return formatter.string(from: start)
+    }
+
+    /// A Slurm job id: `1234`, or an array task `1234_5`.
+    static func isJobID(_ id: BackendJobID) -> Bool {
+        let parts = id.rawValue.split(separator: "_", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
     }
 
     static func isAccountingDisabled(_ text: String) -> Bool {

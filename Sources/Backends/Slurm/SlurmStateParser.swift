@@ -1,3 +1,5 @@
+import Foundation
+
 /// Slurm's job states (`squeue %T`, `sacct State`, `scontrol JobState`) as ``BackendJobState``.
 public enum SlurmStateParser {
     /// The normalised kind of a Slurm state word. Accepts the long names (`PENDING`), the short
@@ -68,5 +70,3 @@ public enum SlurmStateParser {
         "PREEMPTED": .preempted, "PR": .preempted,
     ]
 }
-
-import Foundation
