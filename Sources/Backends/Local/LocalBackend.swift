@@ -2,11 +2,12 @@ import Foundation
 
 /// Jobs as detached processes on this host, their state in files.
 ///
-/// Each job gets a folder `<state directory>/jobs/<id>/` (see the file list in the folder's
-/// wrapper) and runs under a `/bin/sh` wrapper started through `setsid` by a shell that exits at
-/// once: the job is not a child of the worker, is in its own session and process group, and
-/// survives the worker dying. The wrapper writes the pid, start and end times, CPU times and
-/// finally the exit code, each file renamed into place whole.
+/// Each job gets a folder `<state directory>/jobs/<id>/` holding its `name`, `record.json`
+/// (the request and submission time), `script.sh` and `wrapper.sh`, and runs under that
+/// `/bin/sh` wrapper, started through `setsid` by a shell that exits at once: the job is not a
+/// child of the worker, is in its own session and process group, and survives the worker
+/// dying. The wrapper writes `pid`, `started` and `ended` (Unix seconds), `cpu_times`, and
+/// finally `exit_code`, each file renamed into place whole; `cancel` adds `cancelled`.
 ///
 /// A new backend on the same state directory (a restarted worker) recovers every job's state
 /// from those files; a job whose wrapper is gone without an exit code is
