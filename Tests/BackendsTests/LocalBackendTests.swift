@@ -30,6 +30,21 @@ struct LocalBackendTests {
         #expect((outputs.cpuSeconds ?? -1) >= 0)
     }
 
+    @Test func jobsDoNotGetTheWorkersSecrets() async throws {
+        let scratch = try Scratch("local-secrets")
+        defer { scratch.remove() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["GASP_COUCHDB_PASSWORD"] = "hunter2"
+        environment["GASP_SITE_LABEL"] = "visible"
+        let backend = try LocalBackend(stateDirectory: scratch.url.appendingPathComponent("state"),
+                                       runner: ProcessRunner(baseEnvironment: environment))
+        let id = try await backend.submit(scratch.request(
+            "gasp.local-secrets.a1", "echo \"${GASP_COUCHDB_PASSWORD:-withheld} $GASP_SITE_LABEL $ASKED\"",
+            environment: ["ASKED": "given"]))
+        #expect(try await finished(backend, id).isSuccess)
+        #expect(try await backend.outputs(of: id).standardOutputTail == "withheld visible given\n")
+    }
+
     @Test func aNonZeroExitIsAFailureWithTheCode() async throws {
         let scratch = try Scratch("local-exit3")
         defer { scratch.remove() }

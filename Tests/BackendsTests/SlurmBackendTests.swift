@@ -16,7 +16,12 @@ struct SlurmBackendTests {
     @Test func aJobThatWritesAFileAndExitsZeroCompletes() async throws {
         let scratch = try Scratch("slurm-ok")
         defer { scratch.remove() }
+        // sbatch passes its own environment on (--export=ALL): gasp's secrets are kept out of it.
+        var environment = ProcessInfo.processInfo.environment
+        environment["GASP_COUCHDB_PASSWORD"] = "hunter2"
+        let backend = SlurmBackend(configuration: self.backend.configuration, runner: ProcessRunner(baseEnvironment: environment))
         let request = scratch.request("gasp.test-ok.a1", """
+            echo "${GASP_COUCHDB_PASSWORD:-withheld}" > secret
             echo "from $GASP_GREETING" > marker
             echo done-on-stdout
             echo note-on-stderr >&2
@@ -28,6 +33,7 @@ struct SlurmBackendTests {
         #expect(state.exitCode == 0)
         #expect(state.raw == "COMPLETED")
         #expect(scratch.read("marker") == "from slurm with 'quotes'\n")
+        #expect(scratch.read("secret") == "withheld\n")
         let outputs = try await backend.outputs(of: id)
         #expect(outputs.standardOutputTail == "done-on-stdout\n")
         #expect(outputs.standardErrorTail == "note-on-stderr\n")

@@ -46,6 +46,7 @@ public struct CondorBackend: BatchBackend {
             throw BackendError(.io, "cannot write the job script \(scriptPath): \(error)")
         }
         var call = invocation(configuration.condorSubmit, ["-terse", "-"])
+        call.startsJobs = true
         call.standardInput = Data(submitDescription(for: request, scriptPath: scriptPath).utf8)
         let result = try await runner.checked(call, "submitting \(request.name)")
         return try CondorClassAdParser.submittedID(result.standardOutput)

@@ -2,14 +2,15 @@ import Foundation
 
 extension ProcessRunner {
     /// Starts `/bin/sh -c script arguments...` with standard input, output and error on
-    /// `/dev/null` and every other descriptor closed, waits for that shell (not for anything it
+    /// `/dev/null`, every other descriptor closed and gasp's secrets left out of its
+    /// environment (``JobEnvironment``), waits for that shell (not for anything it
     /// puts in the background) and returns its exit status.
     ///
     /// This is how detached jobs are started: Foundation's `Process` hands its children the
     /// pipes it reads, and a background grandchild holding a pipe's write end would keep
     /// ``run(_:)`` waiting for end-of-file until the job ended.
     public func spawnShellDetached(_ script: String, arguments: [String]) async throws(BackendError) -> Int32 {
-        let environment = baseEnvironment.map { "\($0.key)=\($0.value)" }
+        let environment = JobEnvironment.forJobs(baseEnvironment).map { "\($0.key)=\($0.value)" }
         let argv = ["/bin/sh", "-c", script] + arguments
         let commandLine = argv.map(ShellQuoting.quote).joined(separator: " ")
         let result: Result<Int32, BackendError> = await withCheckedContinuation { continuation in

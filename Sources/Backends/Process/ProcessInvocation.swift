@@ -14,6 +14,9 @@ public struct ProcessInvocation: Sendable, Hashable {
     public var workingDirectory: String?
     /// How long the program may run before it is sent SIGTERM (and SIGKILL 5 s later).
     public var timeout: Duration
+    /// Whether the program starts jobs, and so gets the base environment without gasp's secrets
+    /// (``JobEnvironment``); ``environment`` is added either way.
+    public var startsJobs: Bool = false
 
     public init(
         _ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],

@@ -19,7 +19,8 @@ public struct ProcessRunner: Sendable {
     /// Runs the program and returns how it ended, whatever its exit status. Throws only when it
     /// cannot be started (``BackendError/Code/commandNotFound``, ``BackendError/Code/io``).
     public func run(_ invocation: ProcessInvocation) async throws(BackendError) -> ProcessResult {
-        let environment = baseEnvironment.merging(invocation.environment) { _, new in new }
+        let base = invocation.startsJobs ? JobEnvironment.forJobs(baseEnvironment) : baseEnvironment
+        let environment = base.merging(invocation.environment) { _, new in new }
         let executable = try resolve(invocation.executable, environment: environment, commandLine: invocation.commandLine)
         let control = RunControl()
         let result: Result<ProcessResult, BackendError> = await withTaskCancellationHandler {

@@ -221,6 +221,7 @@ public struct SlurmBackend: BatchBackend {
     private func run(_ executable: String, _ arguments: [String], input: Data?, what: String) async throws(BackendError) -> ProcessResult {
         var call = invocation(executable, arguments)
         call.standardInput = input
+        call.startsJobs = true
         return try await runner.checked(call, what)
     }
 

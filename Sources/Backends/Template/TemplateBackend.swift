@@ -43,6 +43,7 @@ public struct TemplateBackend: BatchBackend {
         }
         var call = invocation(executable, Array(arguments.dropFirst()))
         call.workingDirectory = request.workingDirectory
+        call.startsJobs = true
         if template.scriptOnStandardInput { call.standardInput = Data(script.utf8) }
         let result = try await runner.checked(call, "submitting \(request.name)")
         guard let id = TemplateText.capture(try TemplateText.regex(template.submittedIDPattern), in: result.standardOutput) else {
