@@ -9,6 +9,10 @@ import Foundation
 /// dying. The wrapper writes `pid`, `started` and `ended` (Unix seconds), `cpu_times`, and
 /// finally `exit_code`, each file renamed into place whole; `cancel` adds `cancelled`.
 ///
+/// Under systemd, a unit's default `KillMode=control-group` stops everything in the worker's
+/// cgroup, detached jobs included (`mixed` too, with SIGKILL); a worker whose local jobs should
+/// outlive a restart runs with `KillMode=process`.
+///
 /// A new backend on the same state directory (a restarted worker) recovers every job's state
 /// from those files; a job whose wrapper is gone without an exit code is
 /// ``BackendJobState/Kind/failed`` with the reason "lost". Folders are kept until
