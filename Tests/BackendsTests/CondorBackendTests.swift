@@ -45,6 +45,7 @@ struct CondorBackendTests {
         let queries = try standIns.calls().filter { $0[0] == "condor_q" || $0[0] == "condor_history" }
         #expect(queries.map { $0[0] } == ["condor_q", "condor_history"])
         #expect(Array(queries[0].suffix(3)) == ["100.0", "101.0", "999.0"])
+        #expect(Array(queries[1].suffix(4)) == ["-constraint", "(ClusterId == 100 && ProcId == 0) || (ClusterId == 101 && ProcId == 0) || (ClusterId == 999 && ProcId == 0)", "-limit", "3"])
         let outputs = try await backend.outputs(of: ok)
         #expect(outputs.standardOutputTail == "out\n")
         #expect(outputs.standardErrorTail == "err\n")

@@ -7,7 +7,7 @@ import Foundation
 /// `<script directory>/<name>.sh`). The name goes into `JobBatchName` and a `GaspJobName`
 /// attribute; finding by name is a `condor_q` and a `condor_history` constraint on it
 /// (`=?=`, ClassAds' case-sensitive equality). Status asks `condor_q` for all ids at once and
-/// `condor_history` for those no longer queued. Wall time becomes
+/// `condor_history` (by a constraint on the ids) for those no longer queued. Wall time becomes
 /// `allowed_execute_duration`, memory `request_memory` (MB), cores `request_cpus`.
 public struct CondorBackend: BatchBackend {
     public struct Configuration: Sendable, Hashable {
@@ -80,7 +80,7 @@ public struct CondorBackend: BatchBackend {
         }
         let missing = ids.filter { states[$0] == nil }
         if !missing.isEmpty {
-            for ad in try await query(configuration.condorHistory, missing.map(\.rawValue))
+            for ad in try await query(configuration.condorHistory, Self.historySelection(missing))
             where wanted.contains(ad.id) && states[ad.id] == nil {
                 states[ad.id] = ad.state
             }
@@ -111,7 +111,7 @@ public struct CondorBackend: BatchBackend {
 
     public func outputs(of id: BackendJobID, files: BackendOutputFiles?, tailBytes: Int) async throws(BackendError) -> BackendJobOutputs {
         var ad = try await query(configuration.condorQ, [id.rawValue]).first { $0.id == id }
-        if ad == nil { ad = try await query(configuration.condorHistory, [id.rawValue]).first { $0.id == id } }
+        if ad == nil { ad = try await query(configuration.condorHistory, Self.historySelection([id])).first { $0.id == id } }
         guard let out = files?.standardOutputPath ?? ad?.standardOutputPath,
               let err = files?.standardErrorPath ?? ad?.standardErrorPath else {
             throw BackendError(.notFound, "HTCondor does not know job \(id) or where it wrote its output")
@@ -144,6 +144,19 @@ public struct CondorBackend: BatchBackend {
 
     private func invocation(_ executable: String, _ arguments: [String]) -> ProcessInvocation {
         ProcessInvocation(executable, arguments, environment: configuration.environment, timeout: configuration.commandTimeout)
+    }
+
+    /// The `condor_history` arguments selecting these jobs. Older `condor_history` takes one
+    /// job id argument only, so the ids go into a constraint; `-limit` ends the scan of the
+    /// history file once they are all found.
+    static func historySelection(_ ids: [BackendJobID]) -> [String] {
+        let terms = ids.map { id -> String in
+            let parts = id.rawValue.split(separator: ".")
+            let cluster = parts.first.flatMap { Int($0) } ?? -1
+            let proc = parts.count > 1 ? Int(parts[1]) ?? -1 : 0
+            return "(ClusterId == \(cluster) && ProcId == \(proc))"
+        }
+        return ["-constraint", terms.joined(separator: " || "), "-limit", String(ids.count)]
     }
 
     /// A ClassAd string literal.

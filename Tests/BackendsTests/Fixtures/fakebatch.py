@@ -101,6 +101,11 @@ def condor_select(state, args, finished):
         if ids and not any(i == "%d.%d" % (ad["ClusterId"], ad["ProcId"]) or i == str(ad["ClusterId"]) for i in ids):
             continue
         for c in found.get("-constraint", []):
+            pairs = re.findall(r'\(ClusterId == (\d+) && ProcId == (\d+)\)', c)
+            if pairs:
+                if (str(ad["ClusterId"]), str(ad["ProcId"])) not in pairs:
+                    break
+                continue
             m = re.fullmatch(r'JobBatchName =\?= "(.*)"', c)
             if m and ad.get("JobBatchName") != m.group(1):
                 break
