@@ -102,6 +102,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Batch systems behind one protocol (local processes, Slurm, HTCondor, PBS/SGE/LSF
+        // command templates). Knows batch systems, not the database.
+        .target(
+            name: "Backends",
+            dependencies: ["JSON", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // The measurements behind `gasp bench`.
         .target(
             name: "Benchmarks",
@@ -176,6 +183,14 @@ let package = Package(
         .testTarget(
             name: "FleetTests",
             dependencies: ["Bootstrap", "CouchDB", "JSON", "Lease", "Processing", "TestSupport"],
+            swiftSettings: strict
+        ),
+        // Slurm tests start a private slurmctld/slurmd (Ops/slurm); HTCondor and template tests
+        // run against stand-in commands in Fixtures (read from the source tree).
+        .testTarget(
+            name: "BackendsTests",
+            dependencies: ["Backends", "JSON"],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(name: "ViewEngineTests", dependencies: ["ViewEngine", "JSON"], swiftSettings: strict),

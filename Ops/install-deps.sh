@@ -8,6 +8,8 @@ packages=(
   libsqlite3-dev       # storage of the embedded CouchDB-compatible store
   libcurl4-openssl-dev # FoundationNetworking, needed by static single-binary builds
   python3              # runs the recorded CouchDB conformance cases in the test suite
+  slurm-wlm            # a real single-node Slurm (slurmctld, slurmd, sbatch...) for the Backends tests
+  munge                # Slurm's authentication daemon, started by Ops/slurm/start-test-slurm.sh
 )
 
 missing=()
