@@ -5,6 +5,11 @@ enum GaspSubcommands {
     static let all: [any ParsableCommand.Type] = [
         ServeCommand.self,
         BootstrapCommand.self,
+        EnqueueCommand.self,
+        RunsCommand.self,
+        RequestCommand.self,
+        CalibrationCommand.self,
+        CatalogueCommand.self,
         DemoCommand.self,
         BenchCommand.self,
         QueryServerCommand.self,
