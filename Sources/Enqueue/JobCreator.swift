@@ -195,6 +195,10 @@ public struct JobCreator: Sendable {
             }
         }
         outcome.jobs = full.jobs.map { jobs[$0.id] ?? $0 }
+        // Report in the plan's order (run, then dependency), not the order of the phases.
+        var position: [String: Int] = [:]
+        for (index, created) in full.created.enumerated() { position[JobDocument.id(module: created.module, run: created.run)] = index }
+        outcome.created.sort { (position[JobDocument.id(module: $0.module, run: $0.run)] ?? 0) < (position[JobDocument.id(module: $1.module, run: $1.run)] ?? 0) }
         return outcome
     }
 

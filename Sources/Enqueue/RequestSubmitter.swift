@@ -12,16 +12,29 @@ public struct RequestSubmitter: Sendable {
     /// Makes a submitter.
     public init(creator: JobCreator) { self.creator = creator }
 
-    /// Reads and validates the request text (JSON); `file` names it in problems.
-    public static func parse(_ text: String, file: String, catalogue: ModuleCatalogue?) throws(EnqueueError) -> ProductionRequest {
-        let json: JSONValue
+    /// The version the request text names, or every problem of its shape when it names none
+    /// (or is not JSON), so the catalogue can be found before the request is read in full.
+    public static func version(of text: String, file: String) throws(EnqueueError) -> String {
+        let json = try json(text, file: file)
+        if let version = ProductionRequest.version(in: json), !version.isEmpty { return version }
+        _ = try parse(text, file: file, catalogue: nil)
+        throw EnqueueError(.invalidInput, "nothing was written", problems: [InputProblem(.missingKey, source: file, key: "rat_v", "required: the software version")])
+    }
+
+    static func json(_ text: String, file: String) throws(EnqueueError) -> JSONValue {
         do {
-            json = try JSONParser.parse(text)
+            return try JSONParser.parse(text)
         } catch {
             throw EnqueueError(.invalidInput, "nothing was written", problems: [
                 InputProblem(.syntax, source: file, line: error.line, column: error.column, key: nil, "not valid JSON: \(error.message)"),
             ])
         }
+    }
+
+    /// Reads and validates the request text (JSON) against `catalogue`; `file` names it in
+    /// problems, all of which are reported together.
+    public static func parse(_ text: String, file: String, catalogue: ModuleCatalogue?) throws(EnqueueError) -> ProductionRequest {
+        let json = try json(text, file: file)
         do {
             return try ProductionRequest(json: json, source: file, catalogue: catalogue)
         } catch {

@@ -107,6 +107,12 @@ public struct RunSensor: Sendable {
             let step = try await senseOnce(start: start, end: end, dryRun: dryRun)
             iteration += 1
             total.add(step.outcome)
+            // What is skipped or held is the state now, not a sum over iterations.
+            total.skipped = step.outcome.skipped
+            total.firstHeldRun = step.outcome.firstHeldRun
+            total.runProblems = step.outcome.runProblems
+            total.alreadyCreated = step.outcome.alreadyCreated
+            total.runsConsidered = step.outcome.runsConsidered
             report(step)
             if step.finished || control.shouldStop(afterIteration: iteration) { break }
             do { try await Task.sleep(for: control.interval) } catch { break }

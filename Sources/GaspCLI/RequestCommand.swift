@@ -41,10 +41,10 @@ struct RequestSubmit: AsyncParsableCommand {
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
                 throw EnqueueError(.invalidInput, "nothing was written", problems: [InputProblem(.unreadable, source: file, key: nil, "cannot read it (\(error.localizedDescription))")])
             }
-            // The shape first (it names the version), then everything against the catalogue.
-            let shape = try RequestSubmitter.parse(text, file: file, catalogue: nil)
+            // The version first (it names the catalogue), then everything against the catalogue.
+            let version = try RequestSubmitter.version(of: text, file: file)
             try await database.withDatabase { db in
-                let catalogue = try await CatalogueStore.resolve(version: shape.version, path: self.catalogue, database: db)
+                let catalogue = try await CatalogueStore.resolve(version: version, path: self.catalogue, database: db)
                 let request = try RequestSubmitter.parse(text, file: file, catalogue: catalogue)
                 let creator = JobCreator(database: db, catalogue: catalogue, progress: TerminalProgress.writer(label: "request"))
                 var outcome = try await RequestSubmitter(creator: creator).submit(request, requestID: requestID, dryRun: dryRun)

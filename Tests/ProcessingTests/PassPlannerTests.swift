@@ -64,6 +64,9 @@ struct PassPlannerTests {
         var reprioritised = spec
         reprioritised.priority = 9
         #expect(reprioritised.requestID(for: .range(1, 3)) == spec.requestID(for: .range(1, 3)))
+        var forced = spec
+        forced.forcedPrerequisites = ["Processing": 2]
+        #expect(forced.requestID(for: .range(1, 3)) != spec.requestID(for: .range(1, 3)), "another prerequisite pass is other work")
         #expect(spec.requestID(for: .startRun(5)) == spec.requestID(for: .block(1, 9)), "all sensing shares one id")
         var given = spec
         given.requestID = "campaign-2"

@@ -54,16 +54,23 @@ public struct EnqueueSpec: Sendable, Hashable {
     /// The request id of the passes this spec creates for `selection`.
     ///
     /// Derived from what determines the work: version, input kind, conditions tag, the module
-    /// override and the selection as asked (`range:100-200`, `after:100`, the sorted run list).
-    /// Priority, labels and prerequisite options do not change it, so a repeat with a changed
-    /// priority still creates nothing twice. Sensing modes share one id per (version, input
+    /// override, the prerequisite options (`-f`, `--force-prereq-pass`, as given) and the
+    /// selection as asked (`range:100-200`, `after:100`, the sorted run list). Priority and
+    /// labels do not change it, so a repeat with a changed priority still creates nothing twice. Sensing modes share one id per (version, input
     /// kind, tag): a run sensed once is never given a second sensing pass. Pending runs get
     /// theirs per run (``pendingRequestID(run:)``).
     public func requestID(for selection: RunSelection) -> String {
         if let requestID { return requestID }
         let modules = self.modules.map { Array(Set($0)).sorted().joined(separator: ",") } ?? "*"
-        let canonical = [selection.canonical, version, inputKind, conditionsTag ?? "", selection.isSensing ? "*" : modules]
-            .joined(separator: "|")
+        let find: String = switch findPrerequisite {
+        case nil: ""
+        case .newest?: "f"
+        case .newestOfVersion(let version)?: "f:" + version
+        }
+        let forced = forcedPrerequisites.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        var parts = [selection.canonical, version, inputKind, conditionsTag ?? ""]
+        if !selection.isSensing { parts += [modules, find, forced] }
+        let canonical = parts.joined(separator: "|")
         return RequestID.make(prefix: selection.isSensing ? "sense" : "reprocess", canonical: canonical)
     }
 

@@ -60,6 +60,12 @@ public struct ProductionRequest: Sendable, Hashable {
     static let topKeys: Set<String> = ["rat_v", "version", "label", "priority", "template", "modules", "request_id"]
     static let itemKeys: Set<String> = ["module", "n_ev", "ev_per_run", "t_run", "n_runs", "run_numbers", "first_run", "template", "priority"]
 
+    /// The version a request names (`rat_v` or `version`), to find its catalogue before the
+    /// request is read in full.
+    public static func version(in json: JSONValue) -> String? {
+        (json["rat_v"] ?? json["version"])?.stringValue
+    }
+
     /// Reads a request and checks it against `catalogue` (when given; otherwise only its
     /// shape): every problem is collected and thrown together, `source` naming the file.
     public init(json: JSONValue, source: String, catalogue: ModuleCatalogue?) throws(ValidationFailure) {
