@@ -153,6 +153,17 @@ struct PendingAndRegistrationTests {
         }
     }
 
+    @Test("every shipped catalogue example is valid")
+    func shippedCatalogues() throws {
+        let directory = F.repository.appendingPathComponent("Ops/examples")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("catalogue-") && $0.hasSuffix(".yaml") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let catalogue = try CatalogueStore.load(path: directory.appendingPathComponent(file).path)
+            #expect(file == "catalogue-\(catalogue.version).yaml", "the file is named for its version")
+        }
+    }
+
     @Test("a broken catalogue file: every problem with file, line and column")
     func brokenCatalogue() {
         let text = """
