@@ -65,7 +65,7 @@ let package = Package(
         // The site configuration file (YAML), validated with errors naming file, line and key.
         .target(
             name: "SiteConfiguration",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["JSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // Installs the repository's Views/ design documents into databases.
@@ -109,10 +109,17 @@ let package = Package(
             dependencies: ["JSON", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Job creation against CouchDB: enqueue modes, run sensing, pending runs, run
+        // registration, production requests, calibration locks.
+        .target(
+            name: "Enqueue",
+            dependencies: ["Processing", "CouchDB", "JSON", "SiteConfiguration"],
+            swiftSettings: strict
+        ),
         // The measurements behind `gasp bench`.
         .target(
             name: "Benchmarks",
-            dependencies: ["CouchDB", "JSON", "Lease", "Worker"],
+            dependencies: ["Bootstrap", "CouchDB", "Enqueue", "JSON", "Lease", "Processing", "Worker"],
             swiftSettings: strict
         ),
         // Debian's Duktape (ES5 JavaScript), for design-document functions.
@@ -135,6 +142,8 @@ let package = Package(
                 "SiteConfiguration",
                 "Worker",
                 "CouchDB",
+                "Enqueue",
+                "Processing",
                 "EmbeddedCouch",
                 "JSON",
                 "ViewEngine",
@@ -156,6 +165,11 @@ let package = Package(
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         .testTarget(name: "ProcessingTests", dependencies: ["Processing", "JSON"], swiftSettings: strict),
+        .testTarget(
+            name: "EnqueueTests",
+            dependencies: ["Enqueue", "Processing", "Bootstrap", "CouchDB", "JSON", "SiteConfiguration", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SiteConfigurationTests", dependencies: ["SiteConfiguration"], swiftSettings: strict),
         .testTarget(name: "BootstrapTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ViewsTests", dependencies: ["Bootstrap", "CouchDB", "JSON", "TestSupport"], swiftSettings: strict),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import Bootstrap
 import CouchDB
 import EmbeddedCouch
 import Foundation
@@ -10,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure gasp's speed (use a release build: swift run -c release gasp bench …).",
-        subcommands: [StoreBench.self, ViewsBench.self, FailoverBench.self]
+        subcommands: [StoreBench.self, ViewsBench.self, EnqueueBench.self, FailoverBench.self]
     )
 }
 
@@ -74,6 +75,41 @@ struct ViewsBench: AsyncParsableCommand {
         }
         let table = ViewBenchmark.table(
             embedded: embedded, reference: reference, referenceName: reference == nil ? nil : "couchdb", documents: documents)
+        print(table.rendered(), terminator: "")
+    }
+}
+
+/// `gasp bench enqueue`.
+struct EnqueueBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue",
+        abstract: "Passes created per second by gasp enqueue (100k (run, module) passes by default).",
+        discussion: "Registers the runs, then times `enqueue -R` creating a Processing and an Analysis pass per run, and a repeat of the same request, which creates nothing. With GASP_TEST_COUCHDB_URL set, the same against that server in the same run."
+    )
+
+    @Option(help: "Runs to enqueue (two passes each).")
+    var runs: Int = 50_000
+
+    @Option(help: "Documents per _bulk_docs request.")
+    var batchSize: Int = 1000
+
+    @Option(help: "The Views directory (default: $GASP_VIEWS, ./Views, or the one beside the gasp executable).")
+    var views: String?
+
+    func run() async throws {
+        #if DEBUG
+        print("note: this is a debug build; figures are only meaningful from `swift run -c release gasp bench enqueue`")
+        #endif
+        let documents = try DesignDocumentSource.load(from: try ViewsDirectory.locate(explicit: views))
+        let benchmark = EnqueueBenchmark(runs: runs, batchSize: batchSize, designDocuments: documents)
+        let embedded = try await withBenchStore { url in
+            try await measureWithClient(url: url, label: "embedded") { try await benchmark.run(on: $0, progress: $1) }
+        }
+        var reference: EnqueueBenchmark.Figures?
+        if let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty {
+            reference = try await measureWithClient(url: url, label: "GASP_TEST_COUCHDB_URL") { try await benchmark.run(on: $0, progress: $1) }
+        }
+        let table = EnqueueBenchmark.table(embedded: embedded, reference: reference, referenceName: reference == nil ? nil : "couchdb")
         print(table.rendered(), terminator: "")
     }
 }

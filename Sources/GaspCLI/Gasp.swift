@@ -8,4 +8,8 @@ struct Gasp: AsyncParsableCommand {
         abstract: "Run experiment data processing on a fleet of site workers coordinated through CouchDB.",
         subcommands: GaspSubcommands.all
     )
+
+    static func main() async {
+        await main(rewritingOptionalValues(Array(CommandLine.arguments.dropFirst())))
+    }
 }

@@ -61,7 +61,7 @@ struct SiteConfigurationTests {
     @Test("the shipped examples are valid")
     func examples() throws {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Ops/examples").standardized
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") && !$0.hasPrefix("catalogue-") }  // catalogues: EnqueueTests
         #expect(!files.isEmpty)
         for file in files {
             _ = try SiteConfiguration.load(path: directory.appendingPathComponent(file).path)

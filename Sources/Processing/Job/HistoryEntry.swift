@@ -1,0 +1,52 @@
+import JSON
+
+/// One status change of a pass: when, from what, to what, by which site under which lease
+/// epoch, and why.
+public struct HistoryEntry: Sendable, Hashable {
+    /// ISO-8601 UTC wall time of the change.
+    public var time: String
+    /// The status before (nil for the creation entry).
+    public var from: PassStatus?
+    /// The status after.
+    public var to: PassStatus
+    /// The site that made the change, if any (nil for operator tools).
+    public var site: String?
+    /// The lease epoch the change was made under, if any.
+    public var epoch: Int64?
+    /// Why, for humans.
+    public var reason: String?
+
+    /// Makes an entry.
+    public init(time: String, from: PassStatus?, to: PassStatus, site: String? = nil, epoch: Int64? = nil, reason: String? = nil) {
+        self.time = time
+        self.from = from
+        self.to = to
+        self.site = site
+        self.epoch = epoch
+        self.reason = reason
+    }
+
+    init(reader r: MemberReader) throws(DocumentError) {
+        let toText = try r.string("to")
+        guard let to = PassStatus(rawValue: toText) else { throw r.fail("to", "unknown status \(toText)") }
+        var from: PassStatus?
+        if let text = try r.optionalString("from") {
+            guard let status = PassStatus(rawValue: text) else { throw r.fail("from", "unknown status \(text)") }
+            from = status
+        }
+        self.init(time: try r.optionalString("time") ?? "", from: from, to: to, site: try r.optionalString("site"),
+                  epoch: try r.optionalInt64("epoch"), reason: try r.optionalString("reason"))
+    }
+
+    /// The entry as JSON.
+    public var json: JSONValue {
+        var members: JSONObject = [:]
+        members.set("time", time)
+        members.set("from", from?.rawValue)
+        members.set("to", to.rawValue)
+        members.set("site", site)
+        members["epoch"] = epoch.map { .int($0) } ?? .null
+        members.set("reason", reason)
+        return .object(members)
+    }
+}

@@ -1,0 +1,71 @@
+import JSON
+
+/// One batch job of a pass: one per subfile for a `sub_run` module, one (subrun nil) otherwise.
+public struct Subjob: Sendable, Hashable {
+    /// The subfile number, or nil for a run-level subjob.
+    public var subrun: Int?
+    /// The subjob's status.
+    public var status: PassStatus
+    /// The backend's id for the batch job, once submitted.
+    public var backendID: String?
+    /// The backend's name for the batch job (carries the pass identity and attempt).
+    public var backendName: String?
+    /// ISO-8601 times of submission, start and end.
+    public var submitted: String?
+    public var started: String?
+    public var finished: String?
+    /// The batch job's exit code.
+    public var exitCode: Int?
+    /// CPU time used, in seconds.
+    public var cpuSeconds: Double?
+    /// Members this type does not know, kept on rewrite.
+    public var extra: JSONObject
+
+    /// A waiting subjob.
+    public init(subrun: Int?, status: PassStatus = .waiting) {
+        self.subrun = subrun
+        self.status = status
+        self.extra = [:]
+    }
+
+    static let known: Set<String> = [
+        "subrun", "status", "backend_id", "backend_name", "submitted", "started", "finished", "exit_code", "cpu_seconds",
+    ]
+
+    init(reader r: MemberReader) throws(DocumentError) {
+        let text = try r.string("status")
+        guard let status = PassStatus(rawValue: text) else { throw r.fail("status", "unknown status \(text)") }
+        self.init(subrun: try r.optionalInt("subrun"), status: status)
+        backendID = try r.optionalString("backend_id")
+        backendName = try r.optionalString("backend_name")
+        submitted = try r.optionalString("submitted")
+        started = try r.optionalString("started")
+        finished = try r.optionalString("finished")
+        exitCode = try r.optionalInt("exit_code")
+        cpuSeconds = try r.optionalDouble("cpu_seconds")
+        extra = r.extra(known: Self.known)
+    }
+
+    /// The subjob as JSON.
+    public var json: JSONValue {
+        var m: JSONObject = [:]
+        m.set("subrun", subrun)
+        m.set("status", status.rawValue)
+        m.set("backend_id", backendID)
+        m.set("backend_name", backendName)
+        m.set("submitted", submitted)
+        m.set("started", started)
+        m.set("finished", finished)
+        m.set("exit_code", exitCode)
+        m["cpu_seconds"] = cpuSeconds.map(JSONValue.seconds) ?? .null
+        m.merge(extra: extra)
+        return .object(m)
+    }
+}
+
+extension JSONValue {
+    /// A number of seconds: an integer literal when whole, so documents stay tidy.
+    static func seconds(_ value: Double) -> JSONValue {
+        MemberReader.integral(value).map { .int($0) } ?? .double(value)
+    }
+}
