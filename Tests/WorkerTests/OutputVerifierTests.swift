@@ -139,4 +139,17 @@ struct OutputVerifierTests {
             #expect(error?.code == .notRegularFile)
         }
     }
+
+    @Test("a cancelled task stops reading and says so, naming the file")
+    func cancelled() async throws {
+        try await withOutputScratch { directory in
+            let path = try writeOutput(directory, "big.bin", [UInt8](repeating: 7, count: 1 << 20))
+            let task = Task { () async throws(OutputError) -> OutputFile in
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await OutputVerifier(chunkSize: 4096).measure(path: path)
+            }
+            let result = await task.result
+            #expect(throws: OutputError(.cancelled, path: path, "cancelled while reading")) { try result.get() }
+        }
+    }
 }

@@ -91,9 +91,8 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// date within 28 years).
     private var canFire: Bool {
         if !daysOfMonth.isStar && !daysOfWeek.isStar { return true }
-        return (1...12).contains { month in
-            months.contains(month) && daysOfMonth.first(atOrAfter: 1).map { $0 <= CivilTime.daysInMonth(year: 2000, month: month) } == true
-        }
+        guard let earliestDay = daysOfMonth.first(atOrAfter: 1) else { return false }
+        return (1...12).contains { months.contains($0) && earliestDay <= CivilTime.daysInMonth(year: 2000, month: $0) }
     }
 
     /// Minutes since 1970 on the local clock, rounded down.

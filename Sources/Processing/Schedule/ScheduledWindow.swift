@@ -38,13 +38,16 @@ public struct ScheduledWindow: Sendable, Hashable {
         outputDirectory: String, draftDirectory: String
     ) throws(ScheduleError) {
         let allowed = name.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                || "._-".unicodeScalars.contains($0)
         }
         guard !name.isEmpty, allowed else {
             throw ScheduleError(.invalidName, schedule: name, "a schedule name needs letters, digits, '.', '_' or '-' only")
         }
-        if let length, length.totalSeconds <= 0 || [length.days, length.hours, length.minutes, length.seconds].contains(where: { $0 < 0 }) {
-            throw ScheduleError(.invalidLength, schedule: name, "the window length \(length) must be positive, with no negative part")
+        if let length,
+           length.totalSeconds <= 0 || [length.days, length.hours, length.minutes, length.seconds].contains(where: { $0 < 0 }) {
+            throw ScheduleError(
+                .invalidLength, schedule: name, "the window length \(length) must be positive, with no negative part")
         }
         self.name = name
         self.cron = cron

@@ -73,7 +73,8 @@ extension WindowDocument {
     /// Reads a window document; throws naming the document and member that is wrong.
     public init(json: JSONValue) throws(DocumentError) {
         guard case .object(var members) = json, let id = members["_id"]?.stringValue, id.hasPrefix("window:") else {
-            throw DocumentError(.malformed, id: json["_id"]?.stringValue, "not a window document: no `_id` starting with window:")
+            throw DocumentError(
+                .malformed, id: json["_id"]?.stringValue, "not a window document: no `_id` starting with window:")
         }
         func fail(_ key: String, _ problem: String) -> DocumentError {
             DocumentError(.malformed, id: id, key: key, problem)

@@ -82,8 +82,9 @@ public struct DraftPublisher: Sendable {
         let target = try outputPath(for: name)
         let (outputDirectory, chunkSize) = (self.outputDirectory, self.chunkSize)
         return try await BlockingFileIO.run { flag throws(OutputError) in
-            let job = Job(draft: draft, target: target, outputDirectory: outputDirectory, name: name, chunkSize: chunkSize, flag: flag)
-            return try job.run()
+            try Job(
+                draft: draft, target: target, outputDirectory: outputDirectory, name: name, chunkSize: chunkSize, flag: flag
+            ).run()
         }
     }
 
@@ -112,7 +113,9 @@ extension DraftPublisher {
                 }
                 throw OutputError(.draftMissing, path: draft, "no draft to publish")
             }
-            guard draftSize > 0 else { throw OutputError(.emptyDraft, path: draft, "the draft is empty; an empty file is not an output") }
+            guard draftSize > 0 else {
+                throw OutputError(.emptyDraft, path: draft, "the draft is empty; an empty file is not an output")
+            }
             if try BlockingFileIO.regularFileSize(target) != nil { return try settleExisting() }
             if link(draft, target) == 0 {
                 BlockingFileIO.syncDirectory(outputDirectory)
@@ -142,10 +145,12 @@ extension DraftPublisher {
 
         /// Copies the draft to a hidden name beside the target, syncs it, then puts it in place.
         private func copyAcross() throws(OutputError) -> Publication {
-            let temporary = OutputVerifier.join(outputDirectory, ".\(name).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).part")
+            let suffix = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let temporary = OutputVerifier.join(outputDirectory, ".\(name).\(suffix).part")
             let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw OutputError(.writeFailed, path: temporary, "cannot create a temporary copy: \(BlockingFileIO.describe(errno))")
+                throw OutputError(
+                    .writeFailed, path: temporary, "cannot create a temporary copy: \(BlockingFileIO.describe(errno))")
             }
             // Once in place the data has the target's name too (or only it, after a rename).
             defer { unlink(temporary) }
@@ -164,7 +169,8 @@ extension DraftPublisher {
             }
             BlockingFileIO.syncDirectory(outputDirectory)
             unlink(draft)
-            return Publication(outcome: .copied, file: OutputFile(name: name, path: target, size: copied.size, adler32: copied.adler32.hex))
+            let file = OutputFile(name: name, path: target, size: copied.size, adler32: copied.adler32.hex)
+            return Publication(outcome: .copied, file: file)
         }
 
         /// For file systems without hard links: check, then rename (a writer racing between the
@@ -177,7 +183,8 @@ extension DraftPublisher {
 
         private func move(_ source: String) throws(OutputError) {
             guard rename(source, target) == 0 else {
-                throw OutputError(.writeFailed, path: target, "cannot move \(source) here: \(BlockingFileIO.describe(errno))")
+                throw OutputError(
+                    .writeFailed, path: target, "cannot move \(source) here: \(BlockingFileIO.describe(errno))")
             }
             BlockingFileIO.syncDirectory(outputDirectory)
         }

@@ -90,7 +90,8 @@ public struct OutputVerifier: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw OutputError(.directoryUnreadable, path: directory, "cannot list the output directory: \(error.localizedDescription)")
+            throw OutputError(
+                .directoryUnreadable, path: directory, "cannot list the output directory: \(error.localizedDescription)")
         }
         return names.sorted().compactMap { name in
             guard !name.hasPrefix(".") else { return nil }
