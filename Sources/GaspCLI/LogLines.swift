@@ -24,12 +24,11 @@ struct LogLineHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
+        let level = event.level
+        let message = event.message
         var fields = metadata
-        if let extra { fields.merge(extra) { _, new in new } }
+        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
         let text: String
         switch format {
         case .json:

@@ -7,8 +7,34 @@ import Lease
 /// (``LeaseTerm/fenced(_:)``): the `validate_doc_update` in `Views/gasp` then refuses a write
 /// from a holder that has been replaced.
 public protocol GuardedCycle: Sendable {
-    /// Runs one round; returns what it did, in a few words and counts, for the cycle record.
-    func runCycle(_ term: LeaseTerm) async throws -> CycleSummary
+    /// Runs one round; returns what it did, in counts, for the cycle record.
+    func runCycle(_ term: LeaseTerm, context: CycleContext) async throws -> CycleSummary
+}
+
+/// What the worker knows about the fleet when a cycle starts, from its heartbeat.
+public struct CycleContext: Sendable, Hashable {
+    /// This site.
+    public var site: String
+    /// The sites whose heartbeats are live, this one included, by name.
+    public var liveSites: [String]
+    /// Every site with a document, live or not.
+    public var knownSites: [String]
+    /// The operator set this site to drain: monitor and catalogue, claim nothing new.
+    public var draining: Bool
+    /// The operator disabled this site: claim nothing.
+    public var enabled: Bool
+
+    /// A context.
+    public init(site: String, liveSites: [String], knownSites: [String], draining: Bool = false, enabled: Bool = true) {
+        self.site = site
+        self.liveSites = liveSites
+        self.knownSites = knownSites
+        self.draining = draining
+        self.enabled = enabled
+    }
+
+    /// Whether the site may claim new work.
+    public var mayClaim: Bool { enabled && !draining }
 }
 
 /// What one round of the cycle did: counts by name (e.g. `submitted: 12`), for logs, the
@@ -30,5 +56,5 @@ public struct IdleCycle: GuardedCycle {
     /// An idle cycle.
     public init() {}
 
-    public func runCycle(_ term: LeaseTerm) async throws -> CycleSummary { .idle }
+    public func runCycle(_ term: LeaseTerm, context: CycleContext) async throws -> CycleSummary { .idle }
 }

@@ -68,6 +68,13 @@ public actor Heartbeat {
     /// Whether the operator set this site to drain (claim nothing new), as last read.
     public var isDraining: Bool { site.draining }
 
+    /// What a cycle starting now should know about the fleet.
+    public func cycleContext() -> CycleContext {
+        CycleContext(
+            site: site.name, liveSites: liveness.liveSites(at: clock.now), knownSites: liveness.knownSites,
+            draining: site.draining, enabled: site.enabled)
+    }
+
     /// The stored document's revision and operator switches, so the next write keeps them.
     private func adoptStored() async throws(CouchError) {
         guard let stored = try await database.getIfExists(site.id) else {

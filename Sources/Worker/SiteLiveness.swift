@@ -71,6 +71,9 @@ public struct SiteLiveness<Instant: InstantProtocol>: Sendable where Instant.Dur
         sightings.keys.filter { isLive($0, at: now) && sightings[$0]?.document.enabled == true }.sorted()
     }
 
+    /// Every site with a document, by name.
+    public var knownSites: [String] { sightings.keys.sorted() }
+
     /// The document of `name` as last read.
     public func document(_ name: String) -> SiteDocument? { sightings[name]?.document }
 

@@ -101,7 +101,7 @@ public struct SiteWorker: Sendable {
         while true {
             let started = clock.now
             let startedAt = WallClock.now()
-            let summary = try await cycle.runCycle(term)
+            let summary = try await cycle.runCycle(term, context: await heartbeat.cycleContext())
             try term.checkHeld()
             try await record.append(summary, term: term, started: startedAt, finished: WallClock.now())
             logger.info("cycle finished", metadata: [

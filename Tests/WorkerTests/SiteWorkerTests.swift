@@ -12,7 +12,7 @@ import TestSupport
 
 /// A cycle that reports one check each round.
 struct CountingCycle: GuardedCycle {
-    func runCycle(_ term: LeaseTerm) async throws -> CycleSummary {
+    func runCycle(_ term: LeaseTerm, context: CycleContext) async throws -> CycleSummary {
         CycleSummary(counts: ["checked": 1])
     }
 }

@@ -120,8 +120,11 @@ struct MemberReader {
     }
 
     /// Members not in `known` (and not CouchDB's own `_` members), to keep on rewrite.
+    /// The members no field holds, kept when the document is rewritten. CouchDB's own members
+    /// describe one read and are dropped, except `_attachments`: its stubs keep the document's
+    /// attachments (e.g. a job's logs) through the rewrite.
     func extra(known: Set<String>) -> JSONObject {
-        members.filter { !known.contains($0.key) && !$0.key.hasPrefix("_") }
+        members.filter { !known.contains($0.key) && (!$0.key.hasPrefix("_") || $0.key == "_attachments") }
     }
 
     static func integral(_ value: Double) -> Int? {
