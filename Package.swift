@@ -135,6 +135,7 @@ let package = Package(
         .executableTarget(
             name: "GaspCLI",
             dependencies: [
+                "Backends",
                 "Benchmarks",
                 "Bootstrap",
                 "Lease",
