@@ -1,8 +1,10 @@
 import ArgumentParser
+import Backends
 import CouchDB
 import Foundation
 import Lease
 import Logging
+import Processing
 import SiteConfiguration
 import Worker
 
@@ -40,6 +42,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "gasp.worker")
         do {
             try await Self.waitForStore(database, logger: logger)
+            let cycle = try Self.cycle(settings, site: name, database: database, logger: logger)
             let worker = try SiteWorker(
                 database: database,
                 configuration: SiteWorkerConfiguration(
@@ -48,7 +51,7 @@ struct WorkerCommand: AsyncParsableCommand {
                     heartbeatInterval: .milliseconds(Int((settings.heartbeatSeconds * 1000).rounded())),
                     cycleInterval: .milliseconds(Int((settings.cycleSeconds * 1000).rounded())),
                     capacity: settings.capacity, backend: settings.backend, supportedVersions: settings.supportedVersions),
-                logger: logger)
+                cycle: cycle, logger: logger)
             logger.info("worker starting", metadata: [
                 "site": "\(name)", "instance": "\(worker.identity.instance)", "scope": "\(settings.leaseScope)",
                 "mode": "\(settings.mode.rawValue)", "lease_seconds": "\(settings.leaseSeconds)",
@@ -61,6 +64,39 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ExitMessage("gasp worker: \(error)")
         }
         try await client.shutdown()
+    }
+
+    /// The gasp cycle over the site's batch system, or an idle one without `output_root`.
+    static func cycle(_ settings: WorkerSettings, site: String, database: CouchDatabase, logger: Logger) throws -> any GuardedCycle {
+        guard let root = settings.outputRoot else {
+            logger.notice("no worker.output_root: this worker holds the lease and heartbeats, but processes nothing")
+            return IdleCycle()
+        }
+        var backendSettings: [String: BackendSetting] = [:]
+        for (key, text) in settings.backendSettings {
+            if let number = Int(text) {
+                backendSettings[key] = .integer(number)
+            } else if text == "true" || text == "false" {
+                backendSettings[key] = .bool(text == "true")
+            } else {
+                backendSettings[key] = .string(text)
+            }
+        }
+        if settings.backend == "local", backendSettings["state_directory"] == nil {
+            backendSettings["state_directory"] = .string(root + "/.gasp-local-jobs/" + site)
+        }
+        let backend: any BatchBackend
+        do {
+            backend = try BackendConfiguration(kind: settings.backend, settings: backendSettings).makeBackend()
+        } catch {
+            throw ExitMessage("worker.backend: \(error)")
+        }
+        return ProcessingCycle(
+            database: database, backend: backend,
+            settings: CycleSettings(
+                capacity: settings.capacity, supportedVersions: settings.supportedVersions,
+                queueOrder: QueueOrder(rawValue: settings.queueOrder) ?? .runlevel, outputRoot: root),
+            logger: logger)
     }
 
     /// Waits until the store answers (a worker started while CouchDB is down or restarting

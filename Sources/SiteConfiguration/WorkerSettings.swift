@@ -27,12 +27,18 @@ public struct WorkerSettings: Sendable, Equatable {
     public var backendSettings: [String: String]
     /// The software versions this site can run.
     public var supportedVersions: [String]
+    /// Where pass outputs (and the batch jobs' working directories) go; without it the worker
+    /// runs no processing, only the lease and heartbeats.
+    public var outputRoot: String?
+    /// The order waiting passes are claimed in: `runlevel`, `newfirst`, `priority` or `serial`.
+    public var queueOrder: String
 
     /// Settings with the defaults for anything not given.
     public init(
         leaseScope: String = "processing", leaseSeconds: Double = 15, mode: LeaseMode = .hold,
         heartbeatSeconds: Double = 5, cycleSeconds: Double = 30, capacity: Int = 1, backend: String = "local",
-        backendSettings: [String: String] = [:], supportedVersions: [String] = []
+        backendSettings: [String: String] = [:], supportedVersions: [String] = [], outputRoot: String? = nil,
+        queueOrder: String = "runlevel"
     ) {
         self.leaseScope = leaseScope
         self.leaseSeconds = leaseSeconds
@@ -43,15 +49,20 @@ public struct WorkerSettings: Sendable, Equatable {
         self.backend = backend
         self.backendSettings = backendSettings
         self.supportedVersions = supportedVersions
+        self.outputRoot = outputRoot
+        self.queueOrder = queueOrder
     }
 }
 
 extension WorkerSettings {
-    static let backendKinds: Set<String> = ["local", "slurm", "condor", "pbs", "sge", "lsf"]
+    static let backendKinds: Set<String> = ["local", "slurm", "condor", "pbs", "sge", "lsf", "template"]
+    static let queueOrders: Set<String> = ["runlevel", "newfirst", "priority", "serial"]
 
     /// Reads and validates the `worker:` mapping.
     static func read(_ reader: YAMLReader) throws(ConfigurationError) -> WorkerSettings {
-        try reader.rejectUnknownKeys(["lease", "heartbeat_seconds", "cycle_seconds", "capacity", "backend", "supported_versions"])
+        try reader.rejectUnknownKeys([
+            "lease", "heartbeat_seconds", "cycle_seconds", "capacity", "backend", "supported_versions", "output_root", "queue_order",
+        ])
         var settings = WorkerSettings()
         if let lease = try reader.child("lease") {
             try lease.rejectUnknownKeys(["scope", "seconds", "mode"])
@@ -105,6 +116,19 @@ extension WorkerSettings {
             }
         }
         settings.supportedVersions = try reader.strings("supported_versions") ?? []
+        if let root = try reader.string("output_root") {
+            guard root.hasPrefix("/") else {
+                throw (try reader.child("output_root") ?? reader).error(.invalidValue, "must be an absolute path, not \(root)")
+            }
+            settings.outputRoot = root
+        }
+        if let order = try reader.string("queue_order") {
+            guard queueOrders.contains(order) else {
+                throw (try reader.child("queue_order") ?? reader).error(
+                    .invalidValue, "unknown queue order \(order) (known: \(queueOrders.sorted().joined(separator: ", ")))")
+            }
+            settings.queueOrder = order
+        }
         return settings
     }
 }

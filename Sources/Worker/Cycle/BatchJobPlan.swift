@@ -1,0 +1,49 @@
+import Backends
+import Foundation
+import Processing
+
+/// What one subjob of one attempt of a pass is in the batch system: its name (the pass's
+/// identity and attempt, so a worker that crashed between claiming and recording can find it),
+/// its working directory (also where its outputs go) and its script.
+struct BatchJobPlan: Sendable, Hashable {
+    let module: String
+    let run: Int
+    let pass: Int
+    let attempt: Int
+    let subrun: Int?
+
+    /// `gasp.<module>.<run10>.p<pass>.a<attempt>[.s<subrun>]`: letters, digits and dots only,
+    /// which every batch system accepts as a job name.
+    var name: String {
+        "gasp.\(module).\(RunNumber.padded(run)).p\(pass).a\(attempt)" + (subrun.map { ".s\($0)" } ?? "")
+    }
+
+    /// `<root>/<module>/<run10>/p<pass>/a<attempt>`.
+    func directory(root: String) -> String {
+        "\(root)/\(module)/\(RunNumber.padded(run))/p\(pass)/a\(attempt)"
+    }
+
+    /// The batch request: the module's command with its placeholders filled in, run in the
+    /// attempt's directory, with the pass's identity in `GASP_*` variables.
+    func request(module definition: ModuleDefinition, pass: Pass, root: String) -> BackendJobRequest {
+        let directory = directory(root: root)
+        let suffix = subrun.map { ".s\($0)" } ?? ""
+        var values: [(String, String)] = [
+            ("run10", RunNumber.padded(run)), ("run", String(run)), ("subrun", subrun.map(String.init) ?? ""),
+            ("pass", String(self.pass)), ("attempt", String(attempt)), ("module", module), ("version", pass.version),
+            ("input_kind", pass.inputKind ?? ""), ("output", directory), ("conditions_tag", pass.conditionsTag ?? ""),
+        ]
+        if let events = pass.request?["n_ev"]?.intValue ?? pass.request?["ev_per_run"]?.intValue { values.append(("events", String(events))) }
+        var command = definition.command
+        for (key, value) in values { command = command.replacingOccurrences(of: "{\(key)}", with: value) }
+        let environment = Dictionary(uniqueKeysWithValues: values.map { ("GASP_" + $0.0.uppercased(), $0.1) })
+        return BackendJobRequest(
+            name: name, script: "set -e\nmkdir -p '\(directory)'\ncd '\(directory)'\n\(command)\n",
+            workingDirectory: directory,
+            standardOutputPath: "\(directory)/job\(suffix).out", standardErrorPath: "\(directory)/job\(suffix).err",
+            resources: BackendResources(
+                cores: definition.resources.cores, memoryMB: definition.resources.memoryMB,
+                wallTimeSeconds: definition.resources.walltimeSeconds),
+            environment: environment)
+    }
+}

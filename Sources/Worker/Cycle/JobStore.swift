@@ -1,0 +1,70 @@
+import CouchDB
+import JSON
+import Lease
+import Processing
+
+/// Reads and writes job documents for the cycle: in bulk, every write fenced with the term's
+/// epoch. A write refused by the fencing rule (403) means a newer holder exists: it throws
+/// ``LeaseError/Code/notHeld`` so the cycle stops at once. A conflict (someone wrote the job
+/// in between, e.g. an operator or `gasp enqueue`) leaves that job for the next cycle.
+struct JobStore: Sendable {
+    let database: CouchDatabase
+
+    /// The job documents with these ids that exist and can be read.
+    func jobs(_ ids: [String]) async throws -> [JobDocument] {
+        guard !ids.isEmpty else { return [] }
+        var unique: [String] = []
+        var seen: Set<String> = []
+        for id in ids where seen.insert(id).inserted { unique.append(id) }
+        var jobs: [JobDocument] = []
+        for chunk in stride(from: 0, to: unique.count, by: 1000) {
+            let keys = Array(unique[chunk..<min(chunk + 1000, unique.count)])
+            let rows = try await database.allDocs(AllDocsQuery(keys: keys, includeDocs: true)).rows
+            for row in rows {
+                guard let json = row.doc, !row.deleted, let job = try? JobDocument(json: json) else { continue }
+                jobs.append(job)
+            }
+        }
+        return jobs
+    }
+
+    /// The ids of jobs with a pass of `site` in `status`, from `passes/by_site_status`.
+    func jobIDs(site: String, status: PassStatus) async throws -> [String] {
+        let rows = try await database.view("passes", "by_site_status", ViewQuery(
+            startKey: [.string(site), .string(status.rawValue)], endKey: [.string(site), .string(status.rawValue), [:]],
+            reduce: nil)).rows
+        return rows.compactMap(\.id)
+    }
+
+    /// Writes `jobs` fenced with `term`'s epoch (never lower than the epoch a job carries);
+    /// returns the jobs written, with their new revisions.
+    func write(_ jobs: [JobDocument], term: LeaseTerm, attachments: [String: [(name: String, data: [UInt8])]] = [:]) async throws -> [JobDocument] {
+        guard !jobs.isEmpty else { return [] }
+        var written: [JobDocument] = []
+        for chunk in stride(from: 0, to: jobs.count, by: 500) {
+            let batch = Array(jobs[chunk..<min(chunk + 500, jobs.count)])
+            let bodies: [JSONValue] = batch.map { job in
+                var body = term.fenced(job.json)
+                for attachment in attachments[job.id] ?? [] {
+                    InlineAttachment.attach(attachment.data, named: attachment.name, contentType: "text/plain", to: &body)
+                }
+                return body
+            }
+            let results = try await database.bulkDocs(bodies)
+            for (job, result) in zip(batch, results) {
+                switch result.outcome {
+                case .saved(let rev):
+                    var saved = job
+                    saved.rev = rev
+                    saved.epoch = term.epoch
+                    written.append(saved)
+                case .rejected(let error, let reason) where error == "forbidden" && reason.contains("epoch"):
+                    throw LeaseError(.notHeld, "\(job.id): \(reason); a newer lease holder has written it")
+                case .rejected:
+                    continue
+                }
+            }
+        }
+        return written
+    }
+}

@@ -1,0 +1,143 @@
+import Backends
+import CouchDB
+import Foundation
+import JSON
+import Lease
+import Processing
+
+extension ProcessingCycle {
+    /// Claims up to `free` waiting passes in the queue order (skipping those whose version the
+    /// site cannot run, whose backoff has not passed, whose prerequisites are not complete, or
+    /// that a calibration lock holds back), writes the claims, then submits their batch jobs and
+    /// records the batch ids.
+    func claimAndSubmit(free: Int, term: LeaseTerm, context: CycleContext, counts: inout Counts) async throws {
+        let order = settings.queueOrder.view
+        let limit = min(free, settings.claimBatch)
+        let rows = try await database.view(order.design, order.name, ViewQuery(
+            descending: order.descending ? true : nil, limit: max(limit * 4, 100), includeDocs: true)).rows
+        var jobs: [String: JobDocument] = [:]
+        var candidates: [(id: String, pass: Int)] = []
+        for row in rows {
+            guard let id = row.id, let json = row.doc, let pass = row.key.arrayValue?.last?.intValue else { continue }
+            if jobs[id] == nil, let job = try? JobDocument(json: json) { jobs[id] = job }
+            candidates.append((id, pass))
+        }
+        guard !candidates.isEmpty else { return }
+        let time = now()
+        let locks = try await calibrationLocks()
+        let prerequisites = try await prerequisiteJobs(for: Array(jobs.values))
+
+        var claimed: [String: JobDocument] = [:]
+        var unsatisfied: [String: JobDocument] = [:]
+        var claimsPerJob: [String: Int] = [:]
+        var taken = 0
+        for (id, number) in candidates where taken < limit {
+            guard var job = claimed[id] ?? unsatisfied[id] ?? jobs[id], let index = job.passes.firstIndex(where: { $0.pass == number }),
+                  job.passes[index].status == .waiting
+            else { continue }
+            let pass = job.passes[index]
+            guard settings.supports(pass.version), QueueEntry(job: job, pass: pass).isDue(at: time) else { continue }
+            if CalibrationRule.blockingLock(for: job.run, locks: locks) != nil { continue }
+            switch PrerequisiteResolver.resolve(pass, lookup: { link in
+                prerequisites[JobDocument.id(module: link.module, run: job.run)]?.pass(link.pass)
+            }) {
+            case .pending:
+                continue
+            case .unsatisfied(let reason):
+                try job.passes[index].transition(to: .unsatisfied, at: time, site: context.site, epoch: term.epoch, reason: reason)
+                unsatisfied[id] = job
+                counts.add("unsatisfied")
+                continue
+            case .met:
+                break
+            }
+            guard await catalogues.module(job.module, version: pass.version) != nil else { continue }
+            job.passes[index].attempts += 1
+            job.passes[index].site = context.site
+            job.passes[index].notBefore = nil
+            for s in job.passes[index].subjobs.indices where job.passes[index].subjobs[s].status != .completed {
+                let plan = BatchJobPlan(module: job.module, run: job.run, pass: number, attempt: job.passes[index].attempts,
+                                        subrun: job.passes[index].subjobs[s].subrun)
+                job.passes[index].subjobs[s].status = .submitted
+                job.passes[index].subjobs[s].backendName = plan.name
+                job.passes[index].subjobs[s].backendID = nil
+                job.passes[index].subjobs[s].extra["directory"] = .string(plan.directory(root: settings.outputRoot))
+            }
+            try job.passes[index].transition(to: .submitted, at: time, site: context.site, epoch: term.epoch,
+                                             reason: "claimed by \(context.site), attempt \(job.passes[index].attempts)")
+            claimed[id] = job
+            claimsPerJob[id, default: 0] += 1
+            taken += 1
+        }
+        for (id, job) in unsatisfied where claimed[id] == nil { claimed[id] = job }
+        guard !claimed.isEmpty else { return }
+
+        // The claims are written before anything is submitted: a pass whose claim did not land
+        // (a conflict) is not submitted.
+        let written = try await store.write(Array(claimed.values), term: term)
+        counts.add("claimed", written.reduce(0) { $0 + (claimsPerJob[$1.id] ?? 0) })
+        var recorded = written
+        do {
+            try await submitUnrecorded(&recorded, site: context.site, lookUpFirst: false, counts: &counts)
+        } catch {
+            // Record the batch ids of what was submitted before the failure; the rest is found
+            // by name or submitted by the next cycle.
+            _ = try? await store.write(recorded, term: term)
+            throw error
+        }
+        _ = try await store.write(recorded, term: term)
+    }
+
+    /// Submits every claimed subjob of this site without a batch id. With `lookUpFirst`, each
+    /// is first looked for by name (a previous holder may have submitted it and died before
+    /// recording the id).
+    func submitUnrecorded(_ jobs: inout [JobDocument], site: String, lookUpFirst: Bool, counts: inout Counts) async throws {
+        for j in jobs.indices {
+            for p in jobs[j].passes.indices where jobs[j].passes[p].site == site && jobs[j].passes[p].status == .submitted {
+                let pass = jobs[j].passes[p]
+                guard let module = await catalogues.module(jobs[j].module, version: pass.version) else { continue }
+                for s in pass.subjobs.indices where pass.subjobs[s].status == .submitted && pass.subjobs[s].backendID == nil {
+                    guard let name = pass.subjobs[s].backendName else { continue }
+                    if lookUpFirst, let found = try await backend.find(named: name) {
+                        jobs[j].passes[p].subjobs[s].backendID = found.rawValue
+                        counts.add("found")
+                        continue
+                    }
+                    let plan = BatchJobPlan(module: jobs[j].module, run: jobs[j].run, pass: pass.pass, attempt: pass.attempts,
+                                            subrun: pass.subjobs[s].subrun)
+                    let request = plan.request(module: module, pass: pass, root: settings.outputRoot)
+                    try FileManager.default.createDirectory(atPath: request.workingDirectory, withIntermediateDirectories: true)
+                    let id = try await backend.submit(request)
+                    jobs[j].passes[p].subjobs[s].backendID = id.rawValue
+                    jobs[j].passes[p].subjobs[s].submitted = Timestamp.string(now())
+                    counts.add("submitted")
+                }
+            }
+        }
+    }
+
+    /// Active passes of this site with subjobs claimed but never recorded as submitted: looked
+    /// up by name and submitted only if the batch system does not have them.
+    func recoverUnrecorded(_ jobs: inout [JobDocument], context: CycleContext, counts: inout Counts) async throws {
+        let pending = jobs.contains { job in
+            job.passes.contains { $0.site == context.site && $0.status == .submitted && $0.subjobs.contains { $0.status == .submitted && $0.backendID == nil } }
+        }
+        guard pending else { return }
+        try await submitUnrecorded(&jobs, site: context.site, lookUpFirst: true, counts: &counts)
+    }
+
+    /// Every calibration lock in force.
+    func calibrationLocks() async throws -> [CalibrationLock] {
+        try await database.allDocs(.prefix("calibration_lock:", includeDocs: true)).rows.compactMap { row in
+            row.doc.flatMap { try? CalibrationLock(json: $0) }
+        }
+    }
+
+    /// The jobs the candidates' prerequisite links point at, by id.
+    func prerequisiteJobs(for jobs: [JobDocument]) async throws -> [String: JobDocument] {
+        let ids = jobs.flatMap { job in
+            job.passes.filter { $0.status == .waiting }.flatMap(\.prerequisites).map { JobDocument.id(module: $0.module, run: job.run) }
+        }
+        return Dictionary(try await store.jobs(ids).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+}

@@ -1,0 +1,130 @@
+import Backends
+import CouchDB
+import Enqueue
+import Foundation
+import JSON
+import Lease
+import Logging
+import Processing
+import TestSupport
+@testable import Worker
+
+/// A bootstrapped database, a catalogue of small shell-script modules that write real output
+/// files, a local batch backend in a scratch directory, and a cycle over them, for one test.
+struct CycleFixture: Sendable {
+    let database: CouchDatabase
+    let backend: LocalBackend
+    let cycle: ProcessingCycle
+    let root: URL
+    let term: LeaseTerm
+    static let version = "t1"
+
+    /// The test catalogue: Processing (one subjob per subfile, two outputs each), Analysis (run
+    /// level, after Processing), Flaky (its subrun 1 fails with a transient error), Broken (a
+    /// non-transient failure) and Silent (exits 0 without its output).
+    static let catalogue = """
+        version: t1
+        defaults:
+          retry: {max_attempts: 2, initial_delay_seconds: 0, multiplier: 1, max_delay_seconds: 0, jitter: 0, transient: ["Connection reset"]}
+        modules:
+          Processing:
+            kind: script
+            level: sub_run
+            command: "echo ratds {run} {subrun} > Processing_r{run10}_s{subrun}_p{pass}.root; echo ntuple > Processing_r{run10}_s{subrun}_p{pass}.ntuple"
+            outputs:
+              - {data_type: ratds, pattern: "Processing_r{run10}_s{subrun}_p{pass}.root"}
+              - {data_type: ntuple, pattern: "Processing_r{run10}_s{subrun}_p{pass}.ntuple"}
+          Analysis:
+            kind: script
+            level: run
+            prerequisites: [Processing]
+            command: "echo analysis {run} > Analysis_r{run10}_p{pass}.root"
+            outputs:
+              - {data_type: ntuple, pattern: "Analysis_r{run10}_p{pass}.root"}
+          Flaky:
+            kind: script
+            level: sub_run
+            command: "if [ {subrun} = 1 ]; then echo 'Connection reset by peer' >&2; exit 3; fi; echo ok > Flaky_r{run10}_s{subrun}.txt"
+            outputs:
+              - {data_type: text, pattern: "Flaky_r{run10}_s{subrun}.txt"}
+          Broken:
+            kind: script
+            level: run
+            command: "echo 'segmentation violation' >&2; exit 139"
+            outputs:
+              - {data_type: text, pattern: "Broken_r{run10}.txt"}
+          Silent:
+            kind: script
+            level: run
+            command: "true"
+            outputs:
+              - {data_type: text, pattern: "Silent_r{run10}.txt"}
+        run_types:
+          Physics: [Processing, Analysis]
+        """
+
+    /// Runs `body` with a fresh fixture; everything is removed afterwards.
+    static func with(capacity: Int = 50, _ body: @Sendable (CycleFixture) async throws -> Void) async throws {
+        try await withDatabase("gasp_cycle") { database, _ in
+            try await installViews(into: database)
+            let catalogue = try CatalogueStore.parse(catalogue, file: "test-catalogue.yaml")
+            _ = try await database.put(catalogue.document)
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("gasp-cycle-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: root) }
+            let backend = try LocalBackend(stateDirectory: root.appendingPathComponent("backend"))
+            var logger = Logger(label: "gasp.test.cycle")
+            logger.logLevel = .warning
+            let cycle = ProcessingCycle(
+                database: database, backend: backend,
+                settings: CycleSettings(capacity: capacity, outputRoot: root.appendingPathComponent("out").path), logger: logger)
+            let term = LeaseTerm(scope: "processing", holder: LeaseHolder(site: "site-a", instance: "test"), epoch: 1, mode: .hold, stillHeld: { true })
+            try await body(CycleFixture(database: database, backend: backend, cycle: cycle, root: root, term: term))
+        }
+    }
+
+    /// A context for site-a, alone and live.
+    var context: CycleContext { CycleContext(site: "site-a", liveSites: ["site-a"], knownSites: ["site-a"]) }
+
+    /// Writes one waiting pass of `module` for each run.
+    func enqueue(_ module: String, runs: [Int], subfiles: Int = 2, prerequisite: PrerequisiteLink? = nil) async throws {
+        let catalogue = try CatalogueStore.parse(Self.catalogue, file: "test-catalogue.yaml")
+        let definition = try require(catalogue.module(module), "module \(module)")
+        let documents: [JSONValue] = runs.map { run in
+            let pass = Pass(
+                pass: 1, version: Self.version, created: Date(), prerequisites: prerequisite.map { [$0] } ?? [],
+                maxAttempts: definition.retry.maxAttempts, subjobs: definition.subjobs(subfiles: subfiles))
+            return JobDocument(module: module, run: run, runType: "Physics", passes: [pass]).json
+        }
+        for result in try await database.bulkDocs(documents) { _ = try result.get() }
+    }
+
+    /// The job of `module` for `run`.
+    func job(_ module: String, _ run: Int) async throws -> JobDocument {
+        try JobDocument(json: try await database.get(JobDocument.id(module: module, run: run)))
+    }
+
+    /// The status of the first pass of `module` for each run.
+    func statuses(_ module: String, _ runs: [Int]) async throws -> [PassStatus] {
+        var result: [PassStatus] = []
+        for run in runs { result.append(try await job(module, run).passes[0].status) }
+        return result
+    }
+
+    /// Runs cycles (as `context` says) until `done` holds, at most `seconds`.
+    @discardableResult
+    func cycles(within seconds: Double, context: CycleContext? = nil, until done: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
+        while ContinuousClock.now < deadline {
+            _ = try await cycle.runCycle(term, context: context ?? self.context)
+            if try await done() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await done()
+    }
+}
+
+func require<T>(_ value: T?, _ what: String = "value") throws -> T {
+    guard let value else { throw TestSupportError("\(what) is missing") }
+    return value
+}
