@@ -167,8 +167,9 @@ extension DatabaseStore {
             let strict = lower ? ">" : "<"
             let op = bound.inclusive ? strict + "=" : strict
             if let docID = bound.docID {
-                sql += " AND (sort \(strict) ? OR (sort = ? AND doc_id \(op) ?))"
-                args += [Data(bound.sort), Data(bound.sort), docID]
+                // The first comparison alone bounds an index range; the second refines it.
+                sql += " AND sort \(strict)= ? AND (sort \(strict) ? OR (sort = ? AND doc_id \(op) ?))"
+                args += [Data(bound.sort), Data(bound.sort), Data(bound.sort), docID]
             } else if bound.inclusive {
                 sql += " AND sort \(op) ?"
                 args.append(Data(bound.sort))
