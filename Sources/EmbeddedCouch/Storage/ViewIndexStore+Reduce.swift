@@ -7,7 +7,8 @@ struct ScannedGroup: Sendable {
     /// The key of the group's first row, as JSON text.
     var firstKey: [UInt8]
     var count = 0
-    /// Parsed values (built-in `_sum`/`_stats`).
+    /// Parsed values (built-in `_sum`/`_stats`), or one value that reduces to what they do
+    /// (``DatabaseStore/seekGroups(index:view:range:level:function:maxGroups:)``).
     var values: [JSONValue] = []
     /// Whole rows (JavaScript reduces).
     var rows: [ViewRow] = []
