@@ -8,6 +8,9 @@ import ViewEngine
 /// The seeking reduce (a group's first row, then SQLite's aggregate over the group) against
 /// the scan over every row: for every combination of grouping, range, direction, skip and
 /// limit, and for listed keys, both give the same keys and the same values, byte for byte.
+/// Seeks are compared throughout (`scanBelow: 0`) and handing over to a scan part-way:
+/// where groups average under three rows (the fixture's hold one to four), and always after
+/// the first eight.
 @Suite("Reduce by seeking groups")
 struct ReduceSeekTests {
     /// Keys of every type: numbers (`1` and `1.0` collate equal), strings, arrays of differing
@@ -85,10 +88,12 @@ struct ReduceSeekTests {
 
     /// Each group's key and reduced value as JSON text.
     static func answer(
-        _ store: DatabaseStore, _ state: ViewIndexState, view: Int, query: ViewQuery, reduce: ReduceFunction, strategy: ViewGrouping.Strategy
+        _ store: DatabaseStore, _ state: ViewIndexState, view: Int, query: ViewQuery, reduce: ReduceFunction,
+        strategy: ViewGrouping.Strategy, scanBelow: Int = 0
     ) async throws -> [String] {
         let level = ViewGrouping.level(of: query)
-        let groups = try await ViewGrouping.groups(store, state: state, view: view, query: query, reduce: reduce, strategy: strategy)
+        let groups = try await ViewGrouping.groups(
+            store, state: state, view: view, query: query, reduce: reduce, strategy: strategy, scanBelow: scanBelow)
         return groups.map { group in
             (ViewGrouping.groupKey(group, level: level)?.serialized() ?? "null") + " " + ViewGrouping.reduceBuiltin(group, with: reduce).serialized()
         }
@@ -146,6 +151,11 @@ struct ReduceSeekTests {
                                     guard (try? query.validate(hasReduce: true)) == true else { continue }
                                     let scanned = try await Self.answer(store, state, view: view, query: query, reduce: reduce, strategy: .scan)
                                     let sought = try await Self.answer(store, state, view: view, query: query, reduce: reduce, strategy: .seek)
+                                    for scanBelow in [3, 1000] {
+                                        let handedOver = try await Self.answer(
+                                            store, state, view: view, query: query, reduce: reduce, strategy: .seek, scanBelow: scanBelow)
+                                        #expect(handedOver == scanned)
+                                    }
                                     #expect(sought == scanned, "view \(view), \(reduce), \(JSONValue.object(JSONObject(uniqueKeysWithValues: members.sorted { $0.key < $1.key })).serialized())")
                                     compared += 1
                                     groupsSeen += scanned.count
@@ -180,6 +190,11 @@ struct ReduceSeekTests {
                                     let query = try Self.query(members)
                                     let scanned = try await Self.answer(store, state, view: view, query: query, reduce: reduce, strategy: .scan)
                                     let sought = try await Self.answer(store, state, view: view, query: query, reduce: reduce, strategy: .seek)
+                                    for scanBelow in [3, 1000] {
+                                        let handedOver = try await Self.answer(
+                                            store, state, view: view, query: query, reduce: reduce, strategy: .seek, scanBelow: scanBelow)
+                                        #expect(handedOver == scanned)
+                                    }
                                     #expect(sought == scanned, "view \(view), \(reduce), keys \(keys), \(members)")
                                 }
                             }

@@ -10,7 +10,7 @@ import ViewEngine
 /// (see ``DatabaseStore/scanGroups(index:view:range:level:input:)``). Those bytes also bound
 /// each group as a range of sort keys (``groupExtent(_:level:)``), so built-in reduces skip
 /// from group to group and let SQLite count and sum the rows in between
-/// (``DatabaseStore/seekGroups(index:view:range:level:function:maxGroups:)``).
+/// (``DatabaseStore/seekGroups(index:view:range:level:function:maxGroups:scanBelow:)``).
 enum ViewGrouping {
     enum Level: Equatable {
         /// One group over everything (`key: null`).

@@ -6,7 +6,7 @@ extension ViewGrouping {
         /// Every row in the range, in order (``DatabaseStore/scanGroups(index:view:range:level:input:)``).
         case scan
         /// Each group's first row, then SQLite's aggregate over the group
-        /// (``DatabaseStore/seekGroups(index:view:range:level:function:maxGroups:)``): built-in
+        /// (``DatabaseStore/seekGroups(index:view:range:level:function:maxGroups:scanBelow:)``): built-in
         /// reduces only.
         case seek
     }
@@ -30,9 +30,11 @@ extension ViewGrouping {
         }
     }
 
-    /// The groups answering a reduce `query` of `view`, after `skip` and `limit`.
+    /// The groups answering a reduce `query` of `view`, after `skip` and `limit` (`scanBelow`:
+    /// see ``DatabaseStore/seekGroups(index:view:range:level:function:maxGroups:scanBelow:)``).
     static func groups(
-        _ store: DatabaseStore, state: ViewIndexState, view: Int, query: ViewQuery, reduce: ReduceFunction, strategy: Strategy
+        _ store: DatabaseStore, state: ViewIndexState, view: Int, query: ViewQuery, reduce: ReduceFunction, strategy: Strategy,
+        scanBelow: Int = DatabaseStore.seekMinimumGroupSize
     ) async throws -> [ScannedGroup] {
         let level = Self.level(of: query)
         let input: ReduceInput = switch reduce {
@@ -45,7 +47,8 @@ extension ViewGrouping {
             case .scan:
                 try await store.scanGroups(index: state.index, view: view, range: range, level: level, input: input)
             case .seek:
-                try await store.seekGroups(index: state.index, view: view, range: range, level: level, function: reduce, maxGroups: maxGroups)
+                try await store.seekGroups(
+                    index: state.index, view: view, range: range, level: level, function: reduce, maxGroups: maxGroups, scanBelow: scanBelow)
             }
         }
         var groups: [ScannedGroup] = []

@@ -13,9 +13,12 @@ extension DatabaseStore {
     /// first keys and counts. For `_sum` and `_stats`, a group whose values are all small
     /// integers (the stored `num` column) carries one value, their sum or `_stats` object,
     /// which reduces to what the values do; any other group carries its values. Stops after
-    /// `maxGroups` groups.
+    /// `maxGroups` groups. Where groups turn out small (fewer than `scanBelow` rows on
+    /// average after the first few), reading each row costs less than two statements per
+    /// group, so the rest of the range is scanned instead.
     func seekGroups(
-        index: Int64, view: Int, range: ViewRange, level: ViewGrouping.Level, function: ReduceFunction, maxGroups: Int? = nil
+        index: Int64, view: Int, range: ViewRange, level: ViewGrouping.Level, function: ReduceFunction,
+        maxGroups: Int? = nil, scanBelow: Int = seekMinimumGroupSize
     ) async throws -> [ScannedGroup] {
         try await pool.read { db in
             let (condition, rangeArgs) = Self.rangeCondition(range)
@@ -30,33 +33,47 @@ extension DatabaseStore {
                 return group.count == 0 ? [] : [group]
             }
             var groups: [ScannedGroup] = []
-            // Rows past the groups already found, in the direction of the query.
-            var past = ""
-            var pastArgs: [any DatabaseValueConvertible] = []
+            var rows = 0
+            // What is left of the range: its start moves past each group found, which every
+            // remaining row of the range is past too.
+            var rest = range
             while maxGroups.map({ groups.count < $0 }) ?? true {
-                let firstSQL = "SELECT sort, key \(base)\(past) \(order) LIMIT 1"
-                guard let first = try Row.fetchOne(db.cachedStatement(sql: firstSQL), arguments: StatementArguments(baseArgs + pastArgs)) else {
+                if groups.count >= 8, rows < groups.count * scanBelow {
+                    let input: ReduceInput = function == .count ? .count : .values
+                    let scanned = try Self.scanGroups(
+                        db, index: index, view: view, range: rest, level: level, input: input, maxGroups: maxGroups.map { $0 - groups.count })
+                    return groups + scanned
+                }
+                let (restCondition, restArgs) = Self.rangeCondition(rest)
+                let firstSQL = "SELECT sort, key FROM view_rows WHERE ix = ? AND view = ?\(restCondition) \(order) LIMIT 1"
+                guard let first = try Row.fetchOne(db.cachedStatement(sql: firstSQL), arguments: StatementArguments([index, view] + restArgs)) else {
                     break
                 }
                 let sort = [UInt8](first[0] as Data)
                 let extent = ViewGrouping.groupExtent(sort, level: level)
-                groups.append(try Self.aggregate(
-                    db, base: base, args: baseArgs, extent: extent, order: order, function: function, firstKey: [UInt8](first[1] as Data)))
+                let group = try Self.aggregate(
+                    db, base: base, args: baseArgs, extent: extent, order: order, function: function, firstKey: [UInt8](first[1] as Data))
+                groups.append(group)
+                rows += group.count
                 switch (extent, range.descending) {
                 case (.all, _):
                     return groups
-                case (.exact(let bytes), false):
-                    (past, pastArgs) = (" AND sort > ?", [Data(bytes)])
-                case (.exact(let bytes), true), (.prefix(let bytes), true):
-                    (past, pastArgs) = (" AND sort < ?", [Data(bytes)])
+                case (.exact(let bytes), _):
+                    rest.start = ViewBound(sort: bytes, docID: nil, inclusive: false)
+                case (.prefix(let bytes), true):
+                    rest.start = ViewBound(sort: bytes, docID: nil, inclusive: false)
                 case (.prefix(let bytes), false):
                     guard let next = ViewGrouping.successor(ofPrefix: bytes) else { return groups }
-                    (past, pastArgs) = (" AND sort >= ?", [Data(next)])
+                    rest.start = ViewBound(sort: next, docID: nil, inclusive: true)
                 }
             }
             return groups
         }
     }
+
+    /// Rows per group below which ``seekGroups(index:view:range:level:function:maxGroups:scanBelow:)``
+    /// hands over to a scan: about what a seek and an aggregate cost in rows read one by one.
+    static let seekMinimumGroupSize = 16
 
     /// The SQL condition selecting the rows of one group.
     private static func extentCondition(_ extent: ViewGrouping.GroupExtent) -> (String, [any DatabaseValueConvertible]) {

@@ -43,7 +43,7 @@ struct IndexSourceDocument: Sendable {
 /// ``ViewCollation/sortKey(_:)`` bytes compare with `memcmp` in CouchDB collation order and ids
 /// compare as raw bytes as CouchDB's do, so SQLite range-scans and orders rows itself.
 /// `num` holds the value when it is a small integer (else NULL), for built-in reduces that
-/// SQLite sums (``seekGroups(index:view:range:level:function:maxGroups:)``).
+/// SQLite sums (``seekGroups(index:view:range:level:function:maxGroups:scanBelow:)``).
 extension DatabaseStore {
     /// Index ids are never reused (`AUTOINCREMENT`), so state cached by id and sequence
     /// (``ViewRanks``) cannot be mistaken for a later index's.
