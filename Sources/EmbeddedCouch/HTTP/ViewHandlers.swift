@@ -131,32 +131,9 @@ extension CouchService {
         _ context: DatabaseContext, query: ViewQuery, state: ViewIndexState, view: Int, reduce: ReduceFunction
     ) async throws -> CouchResponse {
         let store = context.store
-        // `group_level=0` is one group over everything, as without grouping.
-        let level: ViewGrouping.Level = query.group ? .exact : query.groupLevel.map { $0 == 0 ? .none : .level($0) } ?? .none
-        let input: ReduceInput = switch reduce {
-        case .count: .count
-        case .sum, .stats: .values
-        case .javaScript: .rows
-        }
-        var groups: [ScannedGroup] = []
-        if let keys = query.keys {
-            for key in keys {
-                let range = ViewQuery.range(forKey: key, descending: query.descending)
-                let found = try await store.scanGroups(index: state.index, view: view, range: range, level: level, input: input)
-                if level == .none, let extra = found.first, !groups.isEmpty {
-                    // Without grouping, the listed keys reduce together.
-                    groups[0].count += extra.count
-                    groups[0].values += extra.values
-                    groups[0].rows += extra.rows
-                } else {
-                    groups += found
-                }
-            }
-        } else {
-            groups = try await store.scanGroups(index: state.index, view: view, range: query.range, level: level, input: input)
-        }
-        if query.skip > 0 { groups.removeFirst(min(query.skip, groups.count)) }
-        if let limit = query.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+        let level = ViewGrouping.level(of: query)
+        let groups = try await ViewGrouping.groups(
+            store, state: state, view: view, query: query, reduce: reduce, strategy: ViewGrouping.strategy(for: query, reduce: reduce))
 
         var out = JSONBytes(capacity: 64 + groups.count * 48)
         out.raw("{")

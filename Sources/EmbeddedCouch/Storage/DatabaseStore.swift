@@ -35,7 +35,10 @@ final class DatabaseStore: Sendable {
         // GRDB switches the writer to synchronous=NORMAL when it enables WAL (after
         // prepareDatabase ran); the writer is one connection, so setting FULL here sticks.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try pool.write { db in try Self.createSchema(db) }
+        try pool.write { db in
+            try Self.createSchema(db)
+            try Self.upgradeViewSchema(db)
+        }
         let suffix = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'uuid'") } ?? ""
         let current = try pool.read { db in try Counters.load(db).seq }
         let securityText = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'security'") }

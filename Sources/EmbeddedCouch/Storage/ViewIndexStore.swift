@@ -18,12 +18,14 @@ struct ViewIndexState: Sendable {
 }
 
 /// A row on its way into the index: its view, sort key and number among the document's
-/// rows of that view (emitting the same key twice is allowed).
+/// rows of that view (emitting the same key twice is allowed), and its value when that is a
+/// small integer (``BuiltinReduce/smallInteger(_:)``), which SQLite can sum.
 struct IndexedRow: Sendable {
     var view: Int
     var sort: [UInt8]
     var number: Int
     var row: ViewRow
+    var integer: Int? = nil
 }
 
 /// One document's changes for an index: its id, sequence and, unless it is deleted (or a
@@ -40,6 +42,8 @@ struct IndexSourceDocument: Sendable {
 /// clustered in that order (`WITHOUT ROWID`), so range scans read neighbouring pages:
 /// ``ViewCollation/sortKey(_:)`` bytes compare with `memcmp` in CouchDB collation order and ids
 /// compare as raw bytes as CouchDB's do, so SQLite range-scans and orders rows itself.
+/// `num` holds the value when it is a small integer (else NULL), for built-in reduces that
+/// SQLite sums (``seekGroups(index:view:range:level:function:maxGroups:scanBelow:)``).
 extension DatabaseStore {
     /// Index ids are never reused (`AUTOINCREMENT`), so state cached by id and sequence
     /// (``ViewRanks``) cannot be mistaken for a later index's.
@@ -50,9 +54,16 @@ extension DatabaseStore {
                 UNIQUE(ddoc, signature));
             CREATE TABLE IF NOT EXISTS view_rows(
                 ix INTEGER NOT NULL, view INTEGER NOT NULL, sort BLOB NOT NULL, doc_id TEXT NOT NULL, n INTEGER NOT NULL,
-                key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY(ix, view, sort, doc_id, n)) WITHOUT ROWID;
+                key BLOB NOT NULL, value BLOB NOT NULL, num INTEGER, PRIMARY KEY(ix, view, sort, doc_id, n)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS view_rows_doc ON view_rows(ix, doc_id);
             """)
+    }
+
+    /// Adds `num` to a `view_rows` table written before it existed. Its rows keep `num` NULL,
+    /// which only means their groups' sums are computed from the values.
+    static func upgradeViewSchema(_ db: Database) throws {
+        guard try db.tableExists("view_rows"), try !db.columns(in: "view_rows").contains(where: { $0.name == "num" }) else { return }
+        try db.execute(sql: "ALTER TABLE view_rows ADD COLUMN num INTEGER")
     }
 
     /// The index of `design`, created (empty, at sequence 0) when it has none yet.
@@ -123,9 +134,11 @@ extension DatabaseStore {
                 let delete = try db.cachedStatement(sql: "DELETE FROM view_rows WHERE ix = ? AND doc_id = ?")
                 for id in documents { try delete.execute(arguments: [index, id]) }
             }
-            let insert = try db.cachedStatement(sql: "INSERT INTO view_rows(ix, view, sort, doc_id, n, key, value) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            let insert = try db.cachedStatement(sql: "INSERT INTO view_rows(ix, view, sort, doc_id, n, key, value, num) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             for item in rows {
-                try insert.execute(arguments: [index, item.view, Data(item.sort), item.row.id, item.number, Data(item.row.key), Data(item.row.value)])
+                try insert.execute(arguments: [
+                    index, item.view, Data(item.sort), item.row.id, item.number, Data(item.row.key), Data(item.row.value), item.integer,
+                ])
             }
             try db.execute(sql: "UPDATE view_indexes SET seq = ? WHERE id = ?", arguments: [seq, index])
         }
@@ -154,8 +167,9 @@ extension DatabaseStore {
             let strict = lower ? ">" : "<"
             let op = bound.inclusive ? strict + "=" : strict
             if let docID = bound.docID {
-                sql += " AND (sort \(strict) ? OR (sort = ? AND doc_id \(op) ?))"
-                args += [Data(bound.sort), Data(bound.sort), docID]
+                // The first comparison alone bounds an index range; the second refines it.
+                sql += " AND sort \(strict)= ? AND (sort \(strict) ? OR (sort = ? AND doc_id \(op) ?))"
+                args += [Data(bound.sort), Data(bound.sort), Data(bound.sort), docID]
             } else if bound.inclusive {
                 sql += " AND sort \(op) ?"
                 args.append(Data(bound.sort))

@@ -56,7 +56,8 @@ final class ViewIndexer: Sendable {
                 for (number, item) in emitted.enumerated() {
                     rows.append(IndexedRow(
                         view: view, sort: ViewCollation.sortKey(item.key), number: number,
-                        row: ViewRow(id: document.id, key: item.key.serializedBytes(), value: item.value.serializedBytes())))
+                        row: ViewRow(id: document.id, key: item.key.serializedBytes(), value: item.value.serializedBytes()),
+                        integer: BuiltinReduce.smallInteger(item.value)))
                 }
             }
         }

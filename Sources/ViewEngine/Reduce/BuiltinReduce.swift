@@ -27,6 +27,15 @@ public enum BuiltinReduce {
         }
     }
 
+    /// An emitted value as `_sum` and `_stats` read it, when it is an integer that fits in 32
+    /// bits; `nil` for anything else. Fewer than 2^32 such values add up without overflow in
+    /// any order, so their sum is the one those reduces give; their squares are never
+    /// negative, so a sum of them overflows in every order or in none.
+    public static func smallInteger(_ value: JSONValue) -> Int? {
+        guard case .number(let n) = value, case .int(let v) = ReduceNumber(n), Int32(exactly: v) != nil else { return nil }
+        return v
+    }
+
     // MARK: _sum
 
     /// `_sum` over values (also its own rereduce).
