@@ -197,7 +197,7 @@ let package = Package(
         // Whole fleets: `gasp worker` processes killed, paused and restarted.
         .testTarget(
             name: "FleetTests",
-            dependencies: ["Bootstrap", "CouchDB", "JSON", "Lease", "Processing", "TestSupport"],
+            dependencies: ["Backends", "Bootstrap", "CouchDB", "Enqueue", "JSON", "Lease", "Processing", "TestSupport"],
             swiftSettings: strict
         ),
         // Slurm tests start a private slurmctld/slurmd (Ops/slurm); HTCondor and template tests
