@@ -7,6 +7,7 @@ enum GaspSubcommands {
         BootstrapCommand.self,
         WorkerCommand.self,
         StatusCommand.self,
+        SiteCommand.self,
         EnqueueCommand.self,
         RunsCommand.self,
         RequestCommand.self,

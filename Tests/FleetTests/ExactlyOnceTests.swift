@@ -94,7 +94,7 @@ struct ExactlyOnceTests {
                 let job = try JobDocument(json: try require(row.doc))
                 let pass = job.passes[0]
                 let path = pass.history.map(\.to)
-                #expect(path.first == .waiting && path.last == .completed, "\(job.id): \(path)")
+                #expect(path.first == .waiting && path.last == .completed, "\(job.id): \(row.doc?["passes"]?.serialized() ?? "")")
                 let epochs = pass.history.compactMap(\.epoch)
                 #expect(epochs == epochs.sorted(), "\(job.id): epochs \(epochs)")
                 if pass.attempts > 1 {

@@ -56,3 +56,27 @@ struct HeartbeatTests {
         }
     }
 }
+
+@Suite("Site switches set by an operator")
+struct SiteControlTests {
+    @Test("drain and disable land in the site document and survive the worker's next heartbeat")
+    func drainSurvivesHeartbeat() async throws {
+        try await withDatabase("gasp_site_control") { database, _ in
+            let heartbeat = Heartbeat(database: database, site: HeartbeatTests.site("site-a"))
+            try await heartbeat.beat()
+            let drained = try await SiteControl.setDraining(true, site: "site-a", database: database)
+            #expect(drained.draining)
+            try await SiteControl.setEnabled(false, site: "site-a", database: database)
+            try await heartbeat.beat()
+            let context = await heartbeat.cycleContext()
+            #expect(context.draining)
+            #expect(!context.enabled)
+            #expect(!context.mayClaim)
+            try await SiteControl.setDraining(false, site: "site-a", database: database)
+            try await SiteControl.setEnabled(true, site: "site-a", database: database)
+            try await heartbeat.beat()
+            #expect(await heartbeat.cycleContext().mayClaim)
+            await #expect(throws: CouchError.self) { try await SiteControl.setDraining(true, site: "nowhere", database: database) }
+        }
+    }
+}
