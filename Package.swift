@@ -119,7 +119,7 @@ let package = Package(
         // The measurements behind `gasp bench`.
         .target(
             name: "Benchmarks",
-            dependencies: ["Bootstrap", "CouchDB", "Enqueue", "JSON", "Lease", "Processing", "Worker"],
+            dependencies: ["Backends", "Bootstrap", "CouchDB", "Enqueue", "JSON", "Lease", "Processing", "Worker"],
             swiftSettings: strict
         ),
         // Debian's Duktape (ES5 JavaScript), for design-document functions.
