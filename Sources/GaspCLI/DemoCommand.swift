@@ -7,8 +7,9 @@ import Logging
 import Synchronization
 
 /// `gasp demo`: for newcomers, a whole fleet on one machine: the embedded store, the design
-/// documents, sample runs, and three site workers contending for the lease, the holder killed
-/// midway and replaced, its old epoch fenced off.
+/// documents, a module catalogue of small shell scripts, sample runs and their passes, and three
+/// site workers processing them, the lease holder killed midway and replaced, its old epoch
+/// fenced off, every pass completed once.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -49,37 +50,31 @@ struct DemoCommand: AsyncParsableCommand {
             do {
                 let database = client.database("gasp-demo")
                 try await DemoFleet.installViews(client: client, database: database.name)
-                try await Self.registerRuns(database)
                 try await DemoFleet(database: database, url: url, password: password, directory: directory).run()
                 try await client.shutdown()
             } catch {
                 try? await client.shutdown()
                 throw error
             }
+            guard wait else {
+                say(removeAtExit
+                    ? "\nThe store stops and its data is removed now; run `gasp demo --keep-running --data DIR` to look around afterwards."
+                    : "\nThe store stops now; its data stays in \(directory.path).")
+                return
+            }
             say("""
 
                 Reach it yourself:
                   curl -u admin:\(password) \(url)/gasp-demo/lease:processing
+                  curl -u admin:\(password) '\(url)/gasp-demo/_design/passes/_view/by_status_module?group_level=2'
+                  curl -u admin:\(password) \(url)/gasp-demo/job:Processing:0000300000
                   curl -u admin:\(password) '\(url)/gasp-demo/_all_docs?startkey="site:"&endkey="site:~"&include_docs=true'
-                  GASP_COUCHDB_USER=admin GASP_COUCHDB_PASSWORD=\(password) gasp status --url \(url) --db gasp-demo
-                """)
-            if wait {
-                say("\nServing until you press Ctrl-C.")
-                try await waitForInterrupt()
-            }
-        }
-    }
+                  .build/debug/gasp status --url \(url) --db gasp-demo   (with GASP_COUCHDB_USER=admin GASP_COUCHDB_PASSWORD=\(password))
 
-    static func registerRuns(_ database: CouchDatabase) async throws {
-        let runs: [JSONValue] = (0..<5).map { i in
-            let number = 300_000 + i
-            return [
-                "_id": .string("run:" + String(format: "%010d", number)), "type": "run", "run": .int(number),
-                "run_type": i == 2 ? "PCA" : "Physics", "complete": true, "processing_status": "pending",
-            ]
+                Serving until you press Ctrl-C.
+                """)
+            try await waitForInterrupt()
         }
-        let results = try await database.bulkDocs(runs)
-        say("3. Registered \(results.filter { $0.rev != nil }.count) sample runs in one _bulk_docs request (run:0000300000 … run:0000300004).")
     }
 }
 
