@@ -65,7 +65,7 @@ let package = Package(
         // The site configuration file (YAML), validated with errors naming file, line and key.
         .target(
             name: "SiteConfiguration",
-            dependencies: ["JSON", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Processing", "JSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // Installs the repository's Views/ design documents into databases.

@@ -91,11 +91,22 @@ struct WorkerCommand: AsyncParsableCommand {
         } catch {
             throw ExitMessage("worker.backend: \(error)")
         }
+        let sense = settings.sense.map {
+            CycleSettings.Sense(version: $0.version, inputKind: $0.inputKind, startRun: $0.startRun, pending: $0.pending)
+        }
+        let schedules = try settings.schedules.map { schedule in
+            CycleSettings.Schedule(
+                window: try ScheduledWindow(
+                    name: schedule.name, cron: schedule.cron, length: schedule.length, module: schedule.module,
+                    outputDirectory: schedule.outputDirectory, draftDirectory: root),
+                version: schedule.version)
+        }
         return ProcessingCycle(
             database: database, backend: backend,
             settings: CycleSettings(
                 capacity: settings.capacity, supportedVersions: settings.supportedVersions,
-                queueOrder: QueueOrder(rawValue: settings.queueOrder) ?? .runlevel, outputRoot: root),
+                queueOrder: QueueOrder(rawValue: settings.queueOrder) ?? .runlevel, outputRoot: root,
+                sense: sense, schedules: schedules),
             logger: logger)
     }
 

@@ -32,13 +32,17 @@ public struct WorkerSettings: Sendable, Equatable {
     public var outputRoot: String?
     /// The order waiting passes are claimed in: `runlevel`, `newfirst`, `priority` or `serial`.
     public var queueOrder: String
+    /// Run sensing under the lease, if configured.
+    public var sense: Sense?
+    /// Scheduled windows, if configured.
+    public var schedules: [Schedule] = []
 
     /// Settings with the defaults for anything not given.
     public init(
         leaseScope: String = "processing", leaseSeconds: Double = 15, mode: LeaseMode = .hold,
         heartbeatSeconds: Double = 5, cycleSeconds: Double = 30, capacity: Int = 1, backend: String = "local",
         backendSettings: [String: String] = [:], supportedVersions: [String] = [], outputRoot: String? = nil,
-        queueOrder: String = "runlevel"
+        queueOrder: String = "runlevel", sense: Sense? = nil
     ) {
         self.leaseScope = leaseScope
         self.leaseSeconds = leaseSeconds
@@ -51,6 +55,7 @@ public struct WorkerSettings: Sendable, Equatable {
         self.supportedVersions = supportedVersions
         self.outputRoot = outputRoot
         self.queueOrder = queueOrder
+        self.sense = sense
     }
 }
 
@@ -62,6 +67,7 @@ extension WorkerSettings {
     static func read(_ reader: YAMLReader) throws(ConfigurationError) -> WorkerSettings {
         try reader.rejectUnknownKeys([
             "lease", "heartbeat_seconds", "cycle_seconds", "capacity", "backend", "supported_versions", "output_root", "queue_order",
+            "sense", "schedules",
         ])
         var settings = WorkerSettings()
         if let lease = try reader.child("lease") {
@@ -128,6 +134,12 @@ extension WorkerSettings {
                     .invalidValue, "unknown queue order \(order) (known: \(queueOrders.sorted().joined(separator: ", ")))")
             }
             settings.queueOrder = order
+        }
+        if let sense = try reader.child("sense") { settings.sense = try readSense(sense) }
+        for item in try reader.sequence("schedules") ?? [] { settings.schedules.append(try readSchedule(item)) }
+        let names = settings.schedules.map(\.name)
+        if Set(names).count != names.count {
+            throw (try reader.child("schedules") ?? reader).error(.invalidValue, "two schedules share a name")
         }
         return settings
     }

@@ -43,3 +43,12 @@ extension YAMLReader {
         return result
     }
 }
+
+extension YAMLReader {
+    /// The items of a list at `key` (each a reader whose key path is `key[i]`), nil if absent.
+    func sequence(_ key: String) throws(ConfigurationError) -> [YAMLReader]? {
+        guard let value = try child(key) else { return nil }
+        guard case .sequence(let items) = value.node else { throw value.error(.wrongType, "expected a list") }
+        return items.enumerated().map { YAMLReader(file: file, node: $0.element, path: "\(value.path)[\($0.offset)]") }
+    }
+}

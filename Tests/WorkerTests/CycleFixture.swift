@@ -53,6 +53,12 @@ struct CycleFixture: Sendable {
             command: "echo 'segmentation violation' >&2; exit 139"
             outputs:
               - {data_type: text, pattern: "Broken_r{run10}.txt"}
+          Grabber:
+            kind: script
+            level: run
+            command: "echo '{window_start} {window_end}' > Grab_r{run}.dat"
+            outputs:
+              - {data_type: window_data, pattern: "Grab_r{run}.dat"}
           Silent:
             kind: script
             level: run
@@ -64,7 +70,10 @@ struct CycleFixture: Sendable {
         """
 
     /// Runs `body` with a fresh fixture; everything is removed afterwards.
-    static func with(capacity: Int = 50, _ body: @Sendable (CycleFixture) async throws -> Void) async throws {
+    static func with(
+        capacity: Int = 50, sense: CycleSettings.Sense? = nil, schedules: [CycleSettings.Schedule] = [],
+        clock: @escaping @Sendable () -> Date = { Date() }, _ body: @Sendable (CycleFixture) async throws -> Void
+    ) async throws {
         try await withDatabase("gasp_cycle") { database, _ in
             try await installViews(into: database)
             let catalogue = try CatalogueStore.parse(catalogue, file: "test-catalogue.yaml")
@@ -77,10 +86,19 @@ struct CycleFixture: Sendable {
             logger.logLevel = .warning
             let cycle = ProcessingCycle(
                 database: database, backend: backend,
-                settings: CycleSettings(capacity: capacity, outputRoot: root.appendingPathComponent("out").path), logger: logger)
+                settings: CycleSettings(
+                    capacity: capacity, outputRoot: root.appendingPathComponent("out").path, sense: sense, schedules: schedules),
+                logger: logger, clock: clock)
             let term = LeaseTerm(scope: "processing", holder: LeaseHolder(site: "site-a", instance: "test"), epoch: 1, mode: .hold, stillHeld: { true })
             try await body(CycleFixture(database: database, backend: backend, cycle: cycle, root: root, term: term))
         }
+    }
+
+    /// Another cycle over the same database and backend (a second holder after a failover).
+    func cycle(settings: CycleSettings, clock: @escaping @Sendable () -> Date) -> ProcessingCycle {
+        var logger = Logger(label: "gasp.test.cycle")
+        logger.logLevel = .warning
+        return ProcessingCycle(database: database, backend: backend, settings: settings, logger: logger, clock: clock)
     }
 
     /// A context for site-a, alone and live.

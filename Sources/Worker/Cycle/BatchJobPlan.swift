@@ -34,6 +34,10 @@ struct BatchJobPlan: Sendable, Hashable {
             ("input_kind", pass.inputKind ?? ""), ("output", directory), ("conditions_tag", pass.conditionsTag ?? ""),
         ]
         if let events = pass.request?["n_ev"]?.intValue ?? pass.request?["ev_per_run"]?.intValue { values.append(("events", String(events))) }
+        // A scheduled window's bounds, for data grabbers (`--stopat END --seconds N`).
+        if let start = pass.request?["start"]?.stringValue, let end = pass.request?["end"]?.stringValue {
+            values += [("window_start", start), ("window_end", end)]
+        }
         var command = definition.command
         for (key, value) in values { command = command.replacingOccurrences(of: "{\(key)}", with: value) }
         let environment = Dictionary(uniqueKeysWithValues: values.map { ("GASP_" + $0.0.uppercased(), $0.1) })

@@ -143,14 +143,39 @@ extension ProcessingCycle {
             try await failOrRetry(&pass, job: job, term: term, time: time, errors: [], counts: &counts)
             return
         }
-        for (dataType, files) in check.found.sorted(by: { $0.key < $1.key }) {
+        var found = check.found
+        if let destination = pass.request?["output_directory"]?.stringValue {
+            // A scheduled window's job wrote into its draft directory; its finished files move
+            // into the output directory, never overwriting a different file there.
+            for (dataType, files) in found {
+                var published: [DataDocument.File] = []
+                for var file in files {
+                    let draft = (file.location ?? directory).split(separator: "/").dropLast().joined(separator: "/")
+                    let publisher = DraftPublisher(draftDirectory: "/" + draft, outputDirectory: destination)
+                    do {
+                        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+                        file.location = try await publisher.publish(name: file.name).file.path
+                    } catch {
+                        for s in pass.subjobs.indices where pass.subjobs[s].subrun == file.subrun {
+                            pass.subjobs[s].status = .failed
+                            pass.subjobs[s].extra["error"] = .string("publishing \(file.name): \(error)")
+                        }
+                        try await failOrRetry(&pass, job: job, term: term, time: time, errors: [], counts: &counts)
+                        return
+                    }
+                    published.append(file)
+                }
+                found[dataType] = published
+            }
+        }
+        for (dataType, files) in found.sorted(by: { $0.key < $1.key }) {
             var data = DataDocument(module: job.module, run: job.run, pass: pass.pass, dataType: dataType, version: pass.version,
                                     labels: pass.labels, files: files)
             data.epoch = term.epoch
             outcome.data.append(data)
         }
         try pass.transition(to: .completed, at: time, site: pass.site, epoch: term.epoch,
-                            reason: "\(check.found.values.map(\.count).reduce(0, +)) outputs verified and catalogued")
+                            reason: "\(found.values.map(\.count).reduce(0, +)) outputs verified and catalogued")
         counts.add("completed")
     }
 

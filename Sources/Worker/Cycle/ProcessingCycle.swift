@@ -26,19 +26,27 @@ public struct ProcessingCycle: GuardedCycle {
     let store: JobStore
     let catalogues: CatalogueCache
     let logger: Logger
+    let clock: @Sendable () -> Date
 
-    /// A cycle submitting to `backend`.
-    public init(database: CouchDatabase, backend: any BatchBackend, settings: CycleSettings, logger: Logger) {
+    /// A cycle submitting to `backend`; `clock` is the wall clock for history entries, retry
+    /// times and scheduled windows.
+    public init(
+        database: CouchDatabase, backend: any BatchBackend, settings: CycleSettings, logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.database = database
         self.backend = backend
         self.settings = settings
         self.store = JobStore(database: database)
         self.catalogues = CatalogueCache(database: database)
         self.logger = logger
+        self.clock = clock
     }
 
     public func runCycle(_ term: LeaseTerm, context: CycleContext) async throws -> CycleSummary {
         var counts = Counts()
+        if let sense = settings.sense { try await senseRuns(sense, term: term, context: context, counts: &counts) }
+        try term.checkHeld()
         let active = try await monitor(term: term, context: context, counts: &counts)
         try term.checkHeld()
         try await resetStaleSites(term: term, context: context, counts: &counts)
@@ -47,6 +55,8 @@ public struct ProcessingCycle: GuardedCycle {
             let free = max(0, settings.capacity - active)
             if free > 0 { try await claimAndSubmit(free: free, term: term, context: context, counts: &counts) }
         }
+        try term.checkHeld()
+        for schedule in settings.schedules { try await createDueWindows(schedule, term: term, counts: &counts) }
         return CycleSummary(counts: counts.values.filter { $0.value > 0 })
     }
 
@@ -56,8 +66,8 @@ public struct ProcessingCycle: GuardedCycle {
         mutating func add(_ name: String, _ count: Int = 1) { values[name, default: 0] += count }
     }
 
-    /// Now, for history entries and retry times.
-    func now() -> Date { Date() }
+    /// Now, for history entries, retry times and windows.
+    func now() -> Date { clock() }
 }
 
 /// The module catalogues by version, read from `catalogue:<version>` documents once per worker.
