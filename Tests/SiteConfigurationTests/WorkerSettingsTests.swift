@@ -71,3 +71,44 @@ struct ExampleConfigurationTests {
         #expect(modes == [.hold, .rotate])
     }
 }
+
+@Suite("Site configuration: run sensing and schedules")
+struct CycleSettingsTests {
+    static let couch = "couchdb:\n  url: http://h:5984\n  database: x\n"
+
+    @Test("sense and schedules read into their values")
+    func values() throws {
+        let text = Self.couch + """
+            worker:
+              sense: {version: 7.0.9, input_kind: L2, start_run: 300000}
+              schedules:
+                - {name: grab, cron: "0 1 * * *", hours: 6, module: Grabber, version: 7.0.9, output_directory: /data/out}
+            """
+        let worker = try SiteConfiguration.parse(text, file: "site.yaml").worker
+        #expect(worker.sense?.version == "7.0.9")
+        #expect(worker.sense?.inputKind == "L2")
+        #expect(worker.sense?.startRun == 300000)
+        #expect(worker.sense?.pending == false)
+        #expect(worker.schedules.first?.name == "grab")
+        #expect(worker.schedules.first?.length?.totalSeconds == 6 * 3600)
+    }
+
+    @Test("mistakes name file, line and key", arguments: [
+        ("worker:\n  schedules:\n    - {name: g, cron: '61 * * * *', module: M, version: v, output_directory: /o}\n",
+         "site.yaml:6:23: worker.schedules[0].cron: minute field: 61 is out of range 0-59"),
+        ("worker:\n  schedules:\n    - {name: g, cron: '@daily', module: M, version: v, output_directory: out}\n",
+         "worker.schedules[0].output_directory: must be an absolute path"),
+        ("worker:\n  sense: {version: v, input_kind: L2}\n", "worker.sense.start_run: give start_run, pending: true, or both"),
+        ("worker:\n  schedules:\n    - {name: g, cron: '@daily', module: M, version: v, output_directory: /o, weeks: 1}\n",
+         "worker.schedules[0].weeks: unknown key"),
+    ])
+    func mistakes(text: String, expected: String) {
+        #expect {
+            _ = try SiteConfiguration.parse(Self.couch + text, file: "site.yaml")
+        } throws: { error in
+            let matched = "\(error)".contains(expected)
+            if !matched { Issue.record("got: \(error)") }
+            return matched
+        }
+    }
+}
