@@ -98,15 +98,29 @@ public struct SiteWorker: Sendable {
     /// The work the elector runs while this worker holds the lease.
     func guardedWork(_ term: LeaseTerm) async throws -> LeaseHandOff {
         let clock = ContinuousClock()
+        var failures = 0
         while true {
             let started = clock.now
             let startedAt = WallClock.now()
-            let summary = try await cycle.runCycle(term, context: await heartbeat.cycleContext())
-            try term.checkHeld()
-            try await record.append(summary, term: term, started: startedAt, finished: WallClock.now())
-            logger.info("cycle finished", metadata: [
-                "epoch": "\(term.epoch)", "counts": "\(summary.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
-            ])
+            do {
+                let summary = try await cycle.runCycle(term, context: await heartbeat.cycleContext())
+                try term.checkHeld()
+                try await record.append(summary, term: term, started: startedAt, finished: WallClock.now())
+                let counts = summary.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                logger.info("cycle finished", metadata: ["epoch": "\(term.epoch)", "counts": "\(counts.isEmpty ? "nothing to do" : counts)"])
+                failures = 0
+            } catch let error as LeaseError {
+                // Lost, or fenced off by a newer holder: the holding ends here.
+                throw error
+            } catch let error as CouchError where error.code == .forbidden && (error.reason ?? "").contains("epoch") {
+                throw LeaseError(.notHeld, "a newer holder has written: \(error)")
+            } catch {
+                if Task.isCancelled { throw error }
+                // A store outage or a batch-system failure: the lease stays (its renewals tell
+                // whether the store is there); the next cycle tries again.
+                failures += 1
+                logger.warning("cycle failed", metadata: ["epoch": "\(term.epoch)", "error": "\(error)", "failures_in_a_row": "\(failures)"])
+            }
             try await clock.sleep(until: started.advanced(by: configuration.cycleInterval), tolerance: nil)
             if configuration.mode == .rotate {
                 try term.checkHeld()

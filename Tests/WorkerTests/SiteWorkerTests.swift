@@ -6,6 +6,7 @@ import Lease
 import Logging
 import Processing
 import ServiceLifecycle
+import Synchronization
 import Testing
 import TestSupport
 @testable import Worker
@@ -17,8 +18,47 @@ struct CountingCycle: GuardedCycle {
     }
 }
 
+/// Fails its first rounds as a store outage would, then works.
+final class FlakyCycle: GuardedCycle, Sendable {
+    let remainingFailures = Mutex(2)
+
+    func runCycle(_ term: LeaseTerm, context: CycleContext) async throws -> CycleSummary {
+        let fail = remainingFailures.withLock { remaining -> Bool in
+            defer { remaining -= 1 }
+            return remaining > 0
+        }
+        if fail { throw CouchError(code: .transport, reason: "connection refused", method: "GET", path: "/db/_design/passes") }
+        return CycleSummary(counts: ["checked": 1])
+    }
+}
+
 @Suite("Site worker in one process: heartbeat, lease, cycle, graceful shutdown")
 struct SiteWorkerTests {
+    @Test("a cycle that fails (a store or batch-system outage) keeps the lease and is tried again next round")
+    func failedCycleKeepsLease() async throws {
+        try await withDatabase("gasp_worker") { database, _ in
+            try await installViews(into: database)
+            let worker = try SiteWorker(
+                database: database,
+                configuration: SiteWorkerConfiguration(
+                    site: "site-a", leaseSeconds: 3, heartbeatInterval: .milliseconds(200), cycleInterval: .milliseconds(100)),
+                cycle: FlakyCycle(), logger: Self.logger())
+            let group = ServiceGroup(services: worker.services, logger: Self.logger())
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let record = CycleRecord(database: database, scope: "processing")
+                #expect(await poll(within: 20) { (try? await record.read())?["count"]?.intValue ?? 0 >= 1 })
+                let lease = try LeaseDocument(json: try await database.get("lease:processing"))
+                // Still the first holding: the failures did not hand the lease on.
+                #expect(lease.epoch == 1)
+                #expect(lease.holder == worker.identity)
+                #expect(lease.lastHolders.count == 1)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
     static func logger() -> Logger {
         var logger = Logger(label: "gasp.test.worker")
         logger.logLevel = .warning
