@@ -50,8 +50,10 @@ public actor Heartbeat {
             next.heartbeat = timestamp()
             do {
                 let result = try await database.put(id: next.id, next.json, rev: next.rev)
-                next.rev = result.rev
-                site = next
+                // Only what the write settled: the state may have changed while it was in
+                // flight (this actor is reentrant), and the next beat must carry the new one.
+                site.rev = result.rev
+                site.heartbeat = next.heartbeat
                 return
             } catch where (error.code == .conflict || (error.code == .notFound && next.rev != nil)) && attempts < 5 {
                 try await adoptStored()
