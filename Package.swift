@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Lease", "Processing", "Bootstrap", "CouchDB", "JSON", "TestSupport",
+                "Worker", "Backends", "Lease", "Processing", "Bootstrap", "CouchDB", "JSON", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
