@@ -154,11 +154,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Shared by the test targets: a store to talk to (in-process or GASP_TEST_COUCHDB_URL).
+        // Shared by the test targets: a store to talk to (in-process or GASP_TEST_COUCHDB_URL), and
+        // the private test Slurm (Ops/slurm), one per test process.
         .target(
             name: "TestSupport",
             dependencies: [
-                "CouchDB", "EmbeddedCouch", "JSON",
+                "Backends", "CouchDB", "EmbeddedCouch", "JSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TestSupport",
@@ -188,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Lease", "Processing", "Bootstrap", "CouchDB", "JSON", "TestSupport",
+                "Worker", "Backends", "Lease", "Processing", "Bootstrap", "CouchDB", "JSON", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -204,7 +205,7 @@ let package = Package(
         // run against stand-in commands in Fixtures (read from the source tree).
         .testTarget(
             name: "BackendsTests",
-            dependencies: ["Backends", "JSON"],
+            dependencies: ["Backends", "JSON", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Backends
+import TestSupport
 
 /// Against a real single-node Slurm (slurmctld + slurmd from Debian), started for this suite.
 @Suite(.serialized, .slurmCluster, .enabled(if: SlurmTestCluster.isInstalled, "Slurm is not installed (Debian: slurm-wlm munge)"))

@@ -9,20 +9,34 @@ import Processing
 import TestSupport
 @testable import Worker
 
+/// The cycle's fixture with a local batch backend in its scratch directory.
+typealias CycleFixture = BatchCycleFixture<LocalBackend>
+
+extension BatchCycleFixture where Backend == LocalBackend {
+    /// Runs `body` with a fresh fixture over a local backend; everything is removed afterwards.
+    static func with(
+        capacity: Int = 50, sense: CycleSettings.Sense? = nil, schedules: [CycleSettings.Schedule] = [],
+        clock: @escaping @Sendable () -> Date = { Date() }, _ body: @Sendable (CycleFixture) async throws -> Void
+    ) async throws {
+        try await with(backend: { root in try LocalBackend(stateDirectory: root.appendingPathComponent("backend")) },
+                       capacity: capacity, sense: sense, schedules: schedules, clock: clock, body)
+    }
+}
+
 /// A bootstrapped database, a catalogue of small shell-script modules that write real output
-/// files, a local batch backend in a scratch directory, and a cycle over them, for one test.
-struct CycleFixture: Sendable {
+/// files, a batch backend, a scratch directory for the outputs, and a cycle over them, for one test.
+struct BatchCycleFixture<Backend: BatchBackend>: Sendable {
     let database: CouchDatabase
-    let backend: LocalBackend
+    let backend: Backend
     let cycle: ProcessingCycle
     let root: URL
     let term: LeaseTerm
-    static let version = "t1"
+    static var version: String { "t1" }
 
     /// The test catalogue: Processing (one subjob per subfile, two outputs each), Analysis (run
     /// level, after Processing), Flaky (its subrun 1 fails with a transient error), Broken (a
     /// non-transient failure) and Silent (exits 0 without its output).
-    static let catalogue = """
+    static var catalogue: String { """
         version: t1
         defaults:
           retry: {max_attempts: 2, initial_delay_seconds: 0, multiplier: 1, max_delay_seconds: 0, jitter: 0, transient: ["Connection reset"]}
@@ -67,12 +81,14 @@ struct CycleFixture: Sendable {
               - {data_type: text, pattern: "Silent_r{run10}.txt"}
         run_types:
           Physics: [Processing, Analysis]
-        """
+        """ }
 
-    /// Runs `body` with a fresh fixture; everything is removed afterwards.
+    /// Runs `body` with a fresh fixture whose backend `makeBackend` makes (given the scratch
+    /// directory); everything is removed afterwards.
     static func with(
-        capacity: Int = 50, sense: CycleSettings.Sense? = nil, schedules: [CycleSettings.Schedule] = [],
-        clock: @escaping @Sendable () -> Date = { Date() }, _ body: @Sendable (CycleFixture) async throws -> Void
+        backend makeBackend: @Sendable (URL) throws -> Backend, capacity: Int = 50, sense: CycleSettings.Sense? = nil,
+        schedules: [CycleSettings.Schedule] = [], clock: @escaping @Sendable () -> Date = { Date() },
+        _ body: @Sendable (BatchCycleFixture) async throws -> Void
     ) async throws {
         try await withDatabase("gasp_cycle") { database, _ in
             try await installViews(into: database)
@@ -81,7 +97,7 @@ struct CycleFixture: Sendable {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("gasp-cycle-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: root) }
-            let backend = try LocalBackend(stateDirectory: root.appendingPathComponent("backend"))
+            let backend = try makeBackend(root)
             var logger = Logger(label: "gasp.test.cycle")
             logger.logLevel = .warning
             let cycle = ProcessingCycle(
@@ -90,7 +106,7 @@ struct CycleFixture: Sendable {
                     capacity: capacity, outputRoot: root.appendingPathComponent("out").path, sense: sense, schedules: schedules),
                 logger: logger, clock: clock)
             let term = LeaseTerm(scope: "processing", holder: LeaseHolder(site: "site-a", instance: "test"), epoch: 1, mode: .hold, stillHeld: { true })
-            try await body(CycleFixture(database: database, backend: backend, cycle: cycle, root: root, term: term))
+            try await body(BatchCycleFixture(database: database, backend: backend, cycle: cycle, root: root, term: term))
         }
     }
 
@@ -129,14 +145,17 @@ struct CycleFixture: Sendable {
         return result
     }
 
-    /// Runs cycles (as `context` says) until `done` holds, at most `seconds`.
+    /// Runs cycles (as `context` says, `pause` apart) until `done` holds, at most `seconds`.
     @discardableResult
-    func cycles(within seconds: Double, context: CycleContext? = nil, until done: () async throws -> Bool) async throws -> Bool {
+    func cycles(
+        within seconds: Double, context: CycleContext? = nil, pause: Duration = .milliseconds(50),
+        until done: () async throws -> Bool
+    ) async throws -> Bool {
         let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
         while ContinuousClock.now < deadline {
             _ = try await cycle.runCycle(term, context: context ?? self.context)
             if try await done() { return true }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: pause)
         }
         return try await done()
     }
