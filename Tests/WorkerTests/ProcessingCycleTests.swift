@@ -159,10 +159,28 @@ struct ProcessingCycleTests {
     func capacityAndVersions() async throws {
         try await CycleFixture.with(capacity: 2) { f in
             try await f.enqueue("Analysis", runs: [700, 701, 702, 703])
+            // A site that runs only another version claims none of them.
+            var other = f.cycle.settings
+            other.supportedVersions = ["t0"]
+            let unsupported = try await f.cycle(settings: other, clock: { Date() }).runCycle(f.term, context: f.context)
+            #expect(unsupported.counts["claimed"] == nil)
             let summary = try await f.cycle.runCycle(f.term, context: f.context)
             #expect(summary.counts["claimed"] == 2)
             #expect(summary.counts["submitted"] == 2)
             #expect(try await f.statuses("Analysis", [700, 701, 702, 703]) == [.submitted, .submitted, .waiting, .waiting])
+        }
+    }
+
+    @Test("a calibration lock holds back the runs after its calibration run; that run and earlier ones go ahead")
+    func calibrationLock() async throws {
+        try await CycleFixture.with { f in
+            _ = try await f.database.put(CalibrationLock(kind: "PCA", run: 1000, setTime: nil).json)
+            try await f.enqueue("Analysis", runs: [999, 1000, 1001])
+            let summary = try await f.cycle.runCycle(f.term, context: f.context)
+            #expect(summary.counts["claimed"] == 2)
+            let statuses = try await f.statuses("Analysis", [999, 1000, 1001])
+            #expect(statuses[0] != .waiting && statuses[1] != .waiting)
+            #expect(statuses[2] == .waiting)
         }
     }
 
