@@ -73,8 +73,8 @@ struct DemoFleet {
         let next = try await waitForLease(within: leaseSeconds * 3 + 10) { $0.holder != nil && $0.holder != first.holder }
         let takeover = killedAt.duration(to: .now)
         let seconds = Double(takeover.components.seconds) + Double(takeover.components.attoseconds) / 1e18
-        say(String(format: "   %@ took over %.2f s later (%.2f × the lease), at epoch %lld. Once %@'s heartbeat went quiet it put the passes locked to %@ back in the queue and ran them itself.",
-                   next.holder!.site, seconds, seconds / leaseSeconds, next.epoch, victim.site, victim.site))
+        say(String(format: "   %@ took over %.2f s later (%.2f × the lease), at epoch %lld. Passes still locked to %@ go back to the queue once its heartbeat is quiet.",
+                   next.holder!.site, seconds, seconds / leaseSeconds, next.epoch, victim.site))
         try await waitUntil(within: 90, "every pass to complete") { try await passCounts()["completed", default: 0] == outcome.created.count }
         say("   Passes: \(try await countsLine())\n")
         try await showStatus()
@@ -136,7 +136,7 @@ struct DemoFleet {
         let twice = names.values.filter { $0 > 1 }.count
         let data = try await database.allDocs(.prefix("data:")).rows.count
         say("""
-            Summary: \(completed) of \(expected) passes completed, each exactly once; \(again) of them were reset from \(killed) after it went quiet and ran again elsewhere at attempt 2.
+            Summary: \(completed) of \(expected) passes completed, each exactly once; \(again) of them had been running at \(killed) when it was killed, were reset and ran again elsewhere at attempt 2.
                      \(names.count) batch jobs were submitted and \(twice == 0 ? "none" : "\(twice)") twice (the local batch systems' own records); \(data) data documents catalogue the outputs with size and adler32.
                      Outputs: \(directory.appendingPathComponent("output").path)  Worker logs: \(directory.path)/site-*.log
             """)
