@@ -88,6 +88,7 @@ extension ProcessingCycle {
                     if !tail.isEmpty { error += " — " + tail }
                 }
                 pass.subjobs[s].extra["error"] = .string(error)
+                if Self.isInfrastructureFailure(state) { pass.subjobs[s].extra["infrastructure"] = true }
                 outcome.changed = true
                 outcome.logs += logs
             case .queued, .held, .suspended, .other:
@@ -193,9 +194,21 @@ extension ProcessingCycle {
         if let module = await catalogues.module(job.module, version: pass.version) { policy = module.retry }
         policy.maxAttempts = pass.maxAttempts
         var generator = SystemRandomNumberGenerator()
-        let decision: RetryDecision = retryable
-            ? policy.decide(attempts: pass.attempts, errorText: text, now: time, using: &generator)
-            : .giveUp(reason: "not retried")
+        // A job the batch system lost (a node failure, preemption, a job that never started or
+        // vanished without an exit code) is retried whatever the module's patterns say: its
+        // failure says nothing about the job itself.
+        let failed = pass.subjobs.filter { $0.status == .failed }
+        let lost = !failed.isEmpty && failed.allSatisfy { $0.extra["infrastructure"]?.boolValue == true }
+        let decision: RetryDecision
+        if !retryable {
+            decision = .giveUp(reason: "not retried")
+        } else if lost {
+            decision = pass.attempts < policy.maxAttempts
+                ? .retry(notBefore: time.addingTimeInterval(policy.delay(afterFailures: pass.attempts, using: &generator)))
+                : .giveUp(reason: "attempt \(pass.attempts) of \(policy.maxAttempts): no attempt left")
+        } else {
+            decision = policy.decide(attempts: pass.attempts, errorText: text, now: time, using: &generator)
+        }
         switch decision {
         case .retry(let notBefore):
             for s in pass.subjobs.indices where pass.subjobs[s].status != .completed {
@@ -237,6 +250,16 @@ extension ProcessingCycle {
             if case .rejected(let error, let reason) = result.outcome, error == "forbidden", reason.contains("epoch") {
                 throw LeaseError(.notHeld, "\(result.id ?? "data"): \(reason)")
             }
+        }
+    }
+
+    /// Whether a batch job ended through no fault of its own: its node failed, it was
+    /// preempted, or it ended without an exit code (lost, or never started).
+    static func isInfrastructureFailure(_ state: BackendJobState) -> Bool {
+        switch state.kind {
+        case .nodeFailed, .preempted: true
+        case .failed: state.exitCode == nil && state.signal == nil
+        default: false
         }
     }
 
