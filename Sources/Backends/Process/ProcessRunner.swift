@@ -7,6 +7,9 @@ import Synchronization
 /// calling task only awaits a continuation. A task cancelled while its program runs sends the
 /// program SIGTERM; a program past its timeout gets SIGTERM, then SIGKILL 5 s later. Standard
 /// output and error are drained concurrently, so a chatty program never blocks on a full pipe.
+/// Serialises `Process.run()` across the process.
+private let launchLock = Mutex(())
+
 public struct ProcessRunner: Sendable {
     /// The environment every program starts from (the invocation's variables are added to it).
     public var baseEnvironment: [String: String]
@@ -74,7 +77,9 @@ public struct ProcessRunner: Sendable {
         process.standardError = err
         process.standardInput = input ?? FileHandle.nullDevice
         do {
-            try process.run()
+            // Foundation's Process.run() is not safe to call from several threads at once on
+            // Linux (it crashed copying its spawn arguments under parallel tests): one at a time.
+            try launchLock.withLock { _ in try process.run() }
         } catch {
             return .failure(BackendError(.io, "cannot start \(executable.path): \(error)", command: invocation.commandLine))
         }
