@@ -138,6 +138,33 @@ struct BatchCycleFixture<Backend: BatchBackend>: Sendable {
         try JobDocument(json: try await database.get(JobDocument.id(module: module, run: run)))
     }
 
+    /// Writes the first pass of `module` for each run as claimed by `site` (attempt 1, its batch
+    /// job named, and the batch id `backendID` or none), as a holder that died between its
+    /// claim and recording the submission would leave it.
+    func markClaimed(_ module: String, runs: [Int], site: String = "site-a", backendID: String? = nil) async throws {
+        for run in runs {
+            var job = try await job(module, run)
+            job.passes[0].attempts = 1
+            job.passes[0].site = site
+            job.passes[0].subjobs[0].status = .submitted
+            job.passes[0].subjobs[0].backendName = "gasp.\(module).\(RunNumber.padded(run)).p1.a1"
+            job.passes[0].subjobs[0].backendID = backendID
+            try job.passes[0].transition(to: .submitted, at: Date(), site: site, epoch: 1, reason: "claimed")
+            _ = try await database.put(term.fenced(job.json))
+        }
+    }
+
+    /// Submits Analysis's attempt-1 batch job for `run` by hand, as the dead holder did.
+    @discardableResult
+    func submitAnalysisByHand(run: Int) async throws -> BackendJobID {
+        let padded = RunNumber.padded(run)
+        let directory = root.appendingPathComponent("out/Analysis/\(padded)/p1/a1").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try await backend.submit(BackendJobRequest(
+            name: "gasp.Analysis.\(padded).p1.a1", script: "echo analysis \(run) > Analysis_r\(padded)_p1.root",
+            workingDirectory: directory, standardOutputPath: directory + "/job.out", standardErrorPath: directory + "/job.err"))
+    }
+
     /// The status of the first pass of `module` for each run.
     func statuses(_ module: String, _ runs: [Int]) async throws -> [PassStatus] {
         var result: [PassStatus] = []

@@ -116,20 +116,8 @@ struct ProcessingCycleTests {
             try await f.enqueue("Analysis", runs: [500, 501])
             // As a holder that died between its claim and recording the batch ids would leave
             // them: both claimed; run 500's job reached the batch system, run 501's did not.
-            for run in [500, 501] {
-                var job = try await f.job("Analysis", run)
-                job.passes[0].attempts = 1
-                job.passes[0].site = "site-a"
-                job.passes[0].subjobs[0].status = .submitted
-                job.passes[0].subjobs[0].backendName = "gasp.Analysis.\(RunNumber.padded(run)).p1.a1"
-                try job.passes[0].transition(to: .submitted, at: Date(), site: "site-a", epoch: 1, reason: "claimed")
-                _ = try await f.database.put(f.term.fenced(job.json))
-            }
-            let directory = f.root.appendingPathComponent("out/Analysis/0000000500/p1/a1").path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            _ = try await f.backend.submit(BackendJobRequest(
-                name: "gasp.Analysis.0000000500.p1.a1", script: "echo analysis 500 > Analysis_r0000000500_p1.root",
-                workingDirectory: directory, standardOutputPath: directory + "/job.out", standardErrorPath: directory + "/job.err"))
+            try await f.markClaimed("Analysis", runs: [500, 501])
+            try await f.submitAnalysisByHand(run: 500)
 
             let done = try await f.cycles(within: 30) {
                 try await f.statuses("Analysis", [500, 501]) == [.completed, .completed]
@@ -188,13 +176,7 @@ struct ProcessingCycleTests {
     func staleSiteReset() async throws {
         try await CycleFixture.with { f in
             try await f.enqueue("Analysis", runs: [800])
-            var job = try await f.job("Analysis", 800)
-            job.passes[0].attempts = 1
-            job.passes[0].site = "site-x"
-            job.passes[0].subjobs[0].status = .submitted
-            job.passes[0].subjobs[0].backendID = "12345"
-            try job.passes[0].transition(to: .submitted, at: Date(), site: "site-x", epoch: 1, reason: "claimed")
-            _ = try await f.database.put(f.term.fenced(job.json))
+            try await f.markClaimed("Analysis", runs: [800], site: "site-x", backendID: "12345")
             // site-x has a document but no live heartbeat; nothing may be claimed by us meanwhile.
             var context = CycleContext(site: "site-a", liveSites: ["site-a"], knownSites: ["site-a", "site-x"])
             context.enabled = false

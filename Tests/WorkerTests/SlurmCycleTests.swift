@@ -130,20 +130,8 @@ struct SlurmCycleTests {
             try await f.enqueue("Analysis", runs: [7500, 7501])
             // As a holder that died between its claim and recording the batch ids would leave
             // them: both claimed; run 7500's job reached Slurm, run 7501's did not.
-            for run in [7500, 7501] {
-                var job = try await f.job("Analysis", run)
-                job.passes[0].attempts = 1
-                job.passes[0].site = "site-a"
-                job.passes[0].subjobs[0].status = .submitted
-                job.passes[0].subjobs[0].backendName = "gasp.Analysis.\(RunNumber.padded(run)).p1.a1"
-                try job.passes[0].transition(to: .submitted, at: Date(), site: "site-a", epoch: 1, reason: "claimed")
-                _ = try await f.database.put(f.term.fenced(job.json))
-            }
-            let directory = f.root.appendingPathComponent("out/Analysis/0000007500/p1/a1").path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let submitted = try await f.backend.submit(BackendJobRequest(
-                name: "gasp.Analysis.0000007500.p1.a1", script: "echo analysis 7500 > Analysis_r0000007500_p1.root",
-                workingDirectory: directory, standardOutputPath: directory + "/job.out", standardErrorPath: directory + "/job.err"))
+            try await f.markClaimed("Analysis", runs: [7500, 7501])
+            let submitted = try await f.submitAnalysisByHand(run: 7500)
 
             let first = try await f.cycle.runCycle(f.term, context: f.context)
             #expect(first.counts["found"] == 1)
