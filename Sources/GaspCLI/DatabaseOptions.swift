@@ -52,7 +52,7 @@ func report(_ error: any Error) -> any Error {
 /// Appends `lines` to the file at `path` (created if missing).
 func appendLines(_ lines: [String], to path: String) throws {
     guard !lines.isEmpty else { return }
-    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+    if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
     guard let handle = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write to \(path)") }
     defer { try? handle.close() }
     handle.seekToEndOfFile()

@@ -39,7 +39,7 @@ public final class WorkerChildProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         if let logFile {
-            if !FileManager.default.fileExists(atPath: logFile.path) { FileManager.default.createFile(atPath: logFile.path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: logFile.path) { _ = FileManager.default.createFile(atPath: logFile.path, contents: nil) }
             let handle = try FileHandle(forWritingTo: logFile)
             handle.seekToEndOfFile()
             process.standardError = handle

@@ -21,7 +21,7 @@ public final class ServeProcess: @unchecked Sendable {
     /// Starts the server on `port` (0: a free one) and waits (up to `timeout` seconds) until it
     /// listens. Call it again after the process exited to restart it, e.g. on the same ``port``.
     public func start(timeout: Double = 30, port requested: Int = 0) async throws {
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
         let process = Process()
         process.executableURL = try gaspExecutableURL()

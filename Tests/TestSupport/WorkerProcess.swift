@@ -39,7 +39,7 @@ public final class WorkerProcess: @unchecked Sendable {
     /// Starts the worker (a new process each time; the log file keeps every run's lines).
     public func start() throws {
         if !FileManager.default.fileExists(atPath: logFile.path) {
-            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         }
         let log = try FileHandle(forWritingTo: logFile)
         log.seekToEndOfFile()
