@@ -1,3 +1,4 @@
+import Backends
 import Foundation
 
 /// A `gasp worker` started as a child process (by the demo and the benchmarks): its
@@ -13,7 +14,7 @@ public final class WorkerChildProcess: @unchecked Sendable {
     let environment: [String: String]
     let logFile: URL?
     let logLevel: String
-    private(set) var process: Process?
+    private(set) var process: ChildProcess?
 
     /// A worker for `site` run from `executable`; `yaml` is the whole configuration file, written
     /// into `directory`; its JSON log lines at `logLevel` and above go to `logFile` (appended).
@@ -32,47 +33,34 @@ public final class WorkerChildProcess: @unchecked Sendable {
 
     /// Starts (or restarts) the process.
     public func start() throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["worker", "--config", configFile.path, "--log-level", logLevel, "--log-format", "json"]
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        if let logFile {
-            if !FileManager.default.fileExists(atPath: logFile.path) { _ = FileManager.default.createFile(atPath: logFile.path, contents: nil) }
-            let handle = try FileHandle(forWritingTo: logFile)
-            handle.seekToEndOfFile()
-            process.standardError = handle
-        }
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        let log: ChildProcess.Stream = logFile.map { .appending($0.path) } ?? .null
+        process = try ChildProcess(
+            executable.path,
+            arguments: ["worker", "--config", configFile.path, "--log-level", logLevel, "--log-format", "json"],
+            environment: environment, standardError: log)
     }
 
     /// The process id (0 before it started).
-    public var pid: Int32 { process?.processIdentifier ?? 0 }
+    public var pid: Int32 { process?.pid ?? 0 }
 
     /// Whether the process runs.
     public var isRunning: Bool { process?.isRunning ?? false }
 
     /// Waits until the process has exited, at most `timeout`; its exit status, nil if it still runs.
     public func waitForExit(timeout: Duration) async -> Int32? {
-        guard let process else { return nil }
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        return process.isRunning ? nil : process.terminationStatus
+        await process?.waitForExit(timeout: timeout)?.status
     }
 
     /// Sends `signal` and, for SIGKILL, waits until the process is gone.
     public func signal(_ signal: Int32) {
         guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, signal)
+        process.send(signal)
         if signal == SIGKILL { process.waitUntilExit() }
     }
 
     /// Resident memory in bytes (VmRSS), nil when it cannot be read.
     public var residentBytes: Int? {
-        guard let pid = process?.processIdentifier,
+        guard let pid = process?.pid,
               let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
@@ -82,7 +70,7 @@ public final class WorkerChildProcess: @unchecked Sendable {
 
     /// User plus system CPU time so far, in seconds, nil when it cannot be read.
     public var cpuSeconds: Double? {
-        guard let pid = process?.processIdentifier,
+        guard let pid = process?.pid,
               let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = text.lastIndex(of: ")")
         else { return nil }
@@ -93,7 +81,7 @@ public final class WorkerChildProcess: @unchecked Sendable {
     }
 
     deinit {
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process?.send(SIGKILL)
         try? FileManager.default.removeItem(at: configFile)
     }
 }

@@ -1,3 +1,4 @@
+import Backends
 import Foundation
 
 /// Where the `gasp` executable built alongside the tests is.
@@ -25,43 +26,10 @@ public struct ProcessOutput: Sendable {
     public var standardError: String
 }
 
-/// Runs a program to completion, collecting its output (no shell involved).
-///
-/// The blocking reads and the wait happen on a Dispatch queue, never on the Swift concurrency
-/// pool, whose few threads an in-process server under test needs.
+/// Runs a program to completion, collecting its output (no shell involved): ``ProcessRunner``
+/// with no time limit to speak of, and the test's environment when none is given.
 public func runProcess(_ executable: URL, arguments: [String], environment: [String: String]? = nil) async throws -> ProcessOutput {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments
-            if let environment { process.environment = environment }
-            let out = Pipe()
-            let err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = FileHandle.nullDevice
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-                return
-            }
-            // Drain stderr on its own thread so a chatty child never blocks on a full pipe.
-            let group = DispatchGroup()
-            nonisolated(unsafe) var errData = Data()
-            group.enter()
-            DispatchQueue.global().async {
-                errData = err.fileHandleForReading.readDataToEndOfFile()
-                group.leave()
-            }
-            let outData = out.fileHandleForReading.readDataToEndOfFile()
-            group.wait()
-            process.waitUntilExit()
-            continuation.resume(returning: ProcessOutput(
-                status: process.terminationStatus,
-                standardOutput: String(decoding: outData, as: UTF8.self),
-                standardError: String(decoding: errData, as: UTF8.self)))
-        }
-    }
+    let runner = ProcessRunner(baseEnvironment: environment ?? ProcessInfo.processInfo.environment)
+    let result = try await runner.run(ProcessInvocation(executable.path, arguments, timeout: .seconds(3600)))
+    return ProcessOutput(status: result.status, standardOutput: result.standardOutput, standardError: result.standardError)
 }

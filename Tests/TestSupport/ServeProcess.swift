@@ -1,3 +1,4 @@
+import Backends
 import Foundation
 
 /// A `gasp serve` child process on a loopback port, for tests that must kill a real server.
@@ -5,7 +6,7 @@ public final class ServeProcess: @unchecked Sendable {
     // Mutable state is confined to the test task that owns the process.
     public let dataDirectory: URL
     public private(set) var port: Int = 0
-    private var process: Process?
+    private var process: ChildProcess?
     private let logFile: URL
 
     /// A server over `dataDirectory` (not started yet).
@@ -22,18 +23,12 @@ public final class ServeProcess: @unchecked Sendable {
     /// listens. Call it again after the process exited to restart it, e.g. on the same ``port``.
     public func start(timeout: Double = 30, port requested: Int = 0) async throws {
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        let process = Process()
-        process.executableURL = try gaspExecutableURL()
-        process.arguments = ["serve", "--data", dataDirectory.path, "--port", "\(requested)"]
         var environment = ProcessInfo.processInfo.environment
         environment["GASP_ADMIN_NAME"] = testAdminName
         environment["GASP_ADMIN_PASSWORD"] = testAdminPassword
-        process.environment = environment
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            try gaspExecutableURL().path, arguments: ["serve", "--data", dataDirectory.path, "--port", "\(requested)"],
+            environment: environment, standardOutput: .appending(logFile.path), standardError: .appending(logFile.path))
         self.process = process
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -42,31 +37,28 @@ public final class ServeProcess: @unchecked Sendable {
                 self.port = port
                 return
             }
-            guard process.isRunning else {
-                throw TestSupportError("gasp serve exited with \(process.terminationStatus) before listening:\n\(text)")
+            if let ended = process.poll() {
+                throw TestSupportError("gasp serve exited with \(ended.status) before listening:\n\(text)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        process.terminate()
+        process.send(SIGTERM)
         throw TestSupportError("gasp serve did not report a listening port within \(timeout) s")
     }
 
     /// Sends `signal` to the server process.
     public func kill(_ signal: Int32) {
-        guard let process, process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, signal)
+        process?.send(signal)
     }
 
     /// Waits for the process to exit (up to `timeout` seconds) and returns its status.
     @discardableResult
     public func waitForExit(timeout: Double = 30) async throws -> Int32 {
         guard let process else { return 0 }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            guard Date() < deadline else { throw TestSupportError("gasp serve did not exit within \(timeout) s") }
-            try await Task.sleep(for: .milliseconds(10))
+        guard let ended = await process.waitForExit(timeout: .seconds(timeout)) else {
+            throw TestSupportError("gasp serve did not exit within \(timeout) s")
         }
-        return process.terminationStatus
+        return ended.status
     }
 
     /// What the server printed so far.
@@ -82,7 +74,7 @@ public final class ServeProcess: @unchecked Sendable {
     }
 
     deinit {
-        if let process, process.isRunning { process.terminate() }
+        process?.send(SIGTERM)
         try? FileManager.default.removeItem(at: logFile)
     }
 }

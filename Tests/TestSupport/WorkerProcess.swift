@@ -1,3 +1,4 @@
+import Backends
 import Foundation
 import JSON
 
@@ -10,7 +11,7 @@ public final class WorkerProcess: @unchecked Sendable {
     /// The configuration file.
     public let configFile: URL
     private let logFile: URL
-    private var process: Process?
+    private var process: ChildProcess?
 
     /// A worker for `site` on `couch`'s database `database` (not started yet), with the lease
     /// and timing settings of `worker` (the YAML `worker:` section's members, one per line).
@@ -38,44 +39,31 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Starts the worker (a new process each time; the log file keeps every run's lines).
     public func start() throws {
-        if !FileManager.default.fileExists(atPath: logFile.path) {
-            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: logFile)
-        log.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = try gaspExecutableURL()
-        process.arguments = ["worker", "--config", configFile.path, "--log-format", "json", "--log-level", "info"]
-        process.environment = environment
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        process = try ChildProcess(
+            try gaspExecutableURL().path,
+            arguments: ["worker", "--config", configFile.path, "--log-format", "json", "--log-level", "info"],
+            environment: environment, standardOutput: .appending(logFile.path), standardError: .appending(logFile.path))
     }
 
     /// The process id of the running worker (0 when not started).
-    public var pid: Int32 { process?.processIdentifier ?? 0 }
+    public var pid: Int32 { process?.pid ?? 0 }
 
     /// Whether the process is running (a stopped process counts as running).
     public var isRunning: Bool { process?.isRunning ?? false }
 
     /// Sends `signal` (SIGKILL, SIGSTOP, SIGCONT, SIGTERM…) to the worker.
     public func signal(_ signal: Int32) {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, signal)
+        process?.send(signal)
     }
 
     /// Waits for the process to exit (up to `timeout` seconds) and returns its status.
     @discardableResult
     public func waitForExit(timeout: Double = 30) async throws -> Int32 {
         guard let process else { return 0 }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            guard Date() < deadline else { throw TestSupportError("worker \(site) did not exit within \(timeout) s") }
-            try await Task.sleep(for: .milliseconds(10))
+        guard let ended = await process.waitForExit(timeout: .seconds(timeout)) else {
+            throw TestSupportError("worker \(site) did not exit within \(timeout) s")
         }
-        return process.terminationStatus
+        return ended.status
     }
 
     /// Everything the worker logged so far.
@@ -92,9 +80,10 @@ public final class WorkerProcess: @unchecked Sendable {
     }
 
     deinit {
-        if let process, process.isRunning {
-            kill(process.processIdentifier, SIGCONT)
-            kill(process.processIdentifier, SIGKILL)
+        if let process {
+            process.send(SIGCONT)
+            process.send(SIGKILL)
+            process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: logFile)
         try? FileManager.default.removeItem(at: configFile)

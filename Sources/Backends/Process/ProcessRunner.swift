@@ -7,9 +7,6 @@ import Synchronization
 /// calling task only awaits a continuation. A task cancelled while its program runs sends the
 /// program SIGTERM; a program past its timeout gets SIGTERM, then SIGKILL 5 s later. Standard
 /// output and error are drained concurrently, so a chatty program never blocks on a full pipe.
-/// Serialises `Process.run()` across the process.
-private let launchLock = Mutex(())
-
 public struct ProcessRunner: Sendable {
     /// The environment every program starts from (the invocation's variables are added to it).
     public var baseEnvironment: [String: String]
@@ -63,118 +60,93 @@ public struct ProcessRunner: Sendable {
     private static func runBlocking(
         _ invocation: ProcessInvocation, executable: URL, environment: [String: String], control: RunControl
     ) -> Result<ProcessResult, BackendError> {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = invocation.arguments
-        process.environment = environment
-        if let directory = invocation.workingDirectory {
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        }
-        let out = Pipe()
-        let err = Pipe()
-        let input = invocation.standardInput.map { _ in Pipe() }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input ?? FileHandle.nullDevice
+        let child: ChildProcess
         do {
-            // Foundation's Process.run() is not safe to call from several threads at once on
-            // Linux (it crashed copying its spawn arguments under parallel tests): one at a time.
-            try launchLock.withLock { _ in try process.run() }
+            child = try ChildProcess(
+                executable.path, arguments: invocation.arguments, environment: environment,
+                workingDirectory: invocation.workingDirectory,
+                standardInput: invocation.standardInput == nil ? .null : .pipe, standardOutput: .pipe, standardError: .pipe)
         } catch {
-            return .failure(BackendError(.io, "cannot start \(executable.path): \(error)", command: invocation.commandLine))
+            return .failure(BackendError(.io, error.message, command: invocation.commandLine))
         }
-        control.started(pid: process.processIdentifier)
+        control.started(child)
 
         let group = DispatchGroup()
-        let errData = DataBox()
+        let errData = BytesBox()
         group.enter()
         DispatchQueue.global().async {
-            errData.set(err.fileHandleForReading.readDataToEndOfFile())
+            errData.set(child.readErrorToEnd())
             group.leave()
         }
-        if let input, let bytes = invocation.standardInput {
+        if let bytes = invocation.standardInput {
             group.enter()
             DispatchQueue.global().async {
-                // A program that exits without reading its input makes this write fail; ignore it.
-                try? input.fileHandleForWriting.write(contentsOf: bytes)
-                try? input.fileHandleForWriting.close()
+                child.writeInputAndClose(Array(bytes))
                 group.leave()
             }
         }
         let timer = DispatchWorkItem { control.timeOut() }
         DispatchQueue.global().asyncAfter(deadline: .now() + invocation.timeout.timeInterval, execute: timer)
 
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let outData = child.readOutputToEnd()
         group.wait()
-        process.waitUntilExit()
+        let termination = child.waitUntilExit()
         timer.cancel()
-        control.finished()
 
         return .success(ProcessResult(
             commandLine: invocation.commandLine,
-            status: process.terminationStatus,
-            terminatedBySignal: process.terminationReason == .uncaughtSignal,
+            status: termination.status,
+            terminatedBySignal: termination.bySignal,
             timedOut: control.didTimeOut,
             standardOutput: String(decoding: outData, as: UTF8.self),
             standardError: String(decoding: errData.get(), as: UTF8.self)))
     }
 }
 
-/// The running program's pid, shared between the thread waiting for it, the timeout timer and
-/// the task's cancellation handler.
+/// The running program, shared between the thread waiting for it, the timeout timer and the
+/// task's cancellation handler. Signals reach it only until it is reaped (``ChildProcess``).
 private final class RunControl: Sendable {
     private struct State {
-        var pid: pid_t?
+        var child: ChildProcess?
         var cancelled = false
         var timedOut = false
-        var done = false
     }
     private let state = Mutex(State())
 
-    func started(pid: pid_t) {
+    func started(_ child: ChildProcess) {
         let cancelled = state.withLock { state -> Bool in
-            state.pid = pid
+            state.child = child
             return state.cancelled
         }
-        if cancelled { send(SIGTERM) }
+        if cancelled { child.send(SIGTERM) }
     }
 
     func terminate() {
-        let pid = state.withLock { state -> pid_t? in
+        let child = state.withLock { state -> ChildProcess? in
             state.cancelled = true
-            return state.done ? nil : state.pid
+            return state.child
         }
-        if let pid { kill(pid, SIGTERM) }
+        child?.send(SIGTERM)
     }
 
     func timeOut() {
-        let pid = state.withLock { state -> pid_t? in
-            guard !state.done else { return nil }
+        let child = state.withLock { state -> ChildProcess? in
             state.timedOut = true
-            return state.pid
+            return state.child
         }
-        guard let pid else { return }
-        kill(pid, SIGTERM)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) { [self] in self.send(SIGKILL) }
+        guard let child else { return }
+        child.send(SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 5) { child.send(SIGKILL) }
     }
-
-    func finished() { state.withLock { $0.done = true } }
 
     var didTimeOut: Bool { state.withLock { $0.timedOut } }
-
-    private func send(_ number: Int32) {
-        // Only while the program has not been reaped, so a reused pid is never hit.
-        state.withLock { state in
-            if !state.done, let pid = state.pid { kill(pid, number) }
-        }
-    }
 }
 
 /// Bytes handed from one Dispatch thread to another.
-private final class DataBox: Sendable {
-    private let data = Mutex(Data())
-    func set(_ value: Data) { data.withLock { $0 = value } }
-    func get() -> Data { data.withLock { $0 } }
+private final class BytesBox: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+    func set(_ value: [UInt8]) { bytes.withLock { $0 = value } }
+    func get() -> [UInt8] { bytes.withLock { $0 } }
 }
 
 extension Duration {
