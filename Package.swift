@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gasp", targets: ["GaspCLI"]),
+        .executable(name: "gasp-worker", targets: ["GaspWorker"]),
         .library(name: "CouchDB", targets: ["CouchDB"]),
         .library(name: "EmbeddedCouch", targets: ["EmbeddedCouch"]),
     ],
@@ -131,10 +132,25 @@ let package = Package(
             swiftSettings: strict,
             linkerSettings: [.linkedLibrary("_FoundationICU", .when(platforms: [.linux]))]
         ),
+        // `gasp worker`: the command, its log lines and its connection, shared by `gasp` and
+        // `gasp-worker`.
+        .target(
+            name: "GaspWorkerCommand",
+            dependencies: [
+                "Backends", "CouchDB", "JSON", "Lease", "Processing", "SiteConfiguration", "Worker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // `gasp-worker`, which `gasp worker` becomes: the worker without the embedded store,
+        // the view engine and the benchmarks, so an idle site process stays small.
+        .executableTarget(name: "GaspWorker", dependencies: ["GaspWorkerCommand"], swiftSettings: strict),
         // The `gasp` command: argument parsing and wiring only.
         .executableTarget(
             name: "GaspCLI",
             dependencies: [
+                "GaspWorkerCommand",
                 "Backends",
                 "Benchmarks",
                 "Bootstrap",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CouchDB
 import Foundation
+import GaspWorkerCommand
 import SiteConfiguration
 
 /// How a command reaches CouchDB: `--url` for the address; the credentials only from the
@@ -22,7 +23,7 @@ struct ConnectionOptions: ParsableArguments {
     /// A client for the chosen server: `--config`'s settings, else `--url` and the environment.
     func makeClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CouchClient {
         if let configuration = try siteConfiguration(), let path = config {
-            return try Self.makeClient(configuration, file: path, url: url, environment: environment)
+            return try configuration.makeClient(file: path, url: url, environment: environment)
         }
         if let url, let components = URLComponents(string: url), components.password != nil {
             throw ValidationError(
@@ -32,17 +33,6 @@ struct ConnectionOptions: ParsableArguments {
         let address = url ?? environment["GASP_COUCHDB_URL"] ?? "http://127.0.0.1:5984"
         let credentials = try Self.credentials(environment: environment)
         return try CouchClient(url: address, credentials: credentials)
-    }
-
-    /// A client for the server a site configuration (read from `file`) names, or `url` instead.
-    static func makeClient(
-        _ configuration: SiteConfiguration, file: String, url: String? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws -> CouchClient {
-        let credentials: CouchCredentials? = try configuration.couchdb.user.map { user in
-            .basic(name: user, password: try configuration.password(environment: environment, file: file) ?? "")
-        }
-        return try CouchClient(url: url ?? configuration.couchdb.url, credentials: credentials)
     }
 
     /// Credentials from `GASP_COUCHDB_USER` and `GASP_COUCHDB_PASSWORD` or `GASP_COUCHDB_PASSWORD_FILE`;

@@ -3,6 +3,7 @@ import Bootstrap
 import CouchDB
 import Enqueue
 import Foundation
+import GaspWorkerCommand
 import JSON
 import Lease
 import Processing

@@ -10,6 +10,7 @@ struct Gasp: AsyncParsableCommand {
     )
 
     static func main() async {
+        WorkerExecutable.execIfRequested(Array(CommandLine.arguments.dropFirst()))
         await main(rewritingOptionalValues(Array(CommandLine.arguments.dropFirst())))
     }
 }

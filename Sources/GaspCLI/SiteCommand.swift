@@ -1,5 +1,6 @@
 import ArgumentParser
 import CouchDB
+import GaspWorkerCommand
 import Processing
 import Worker
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GaspWorkerCommand
 import Lease
 import Worker
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GaspWorkerCommand
 
 /// Every subcommand of `gasp`, in the order `--help` lists them.
 enum GaspSubcommands {

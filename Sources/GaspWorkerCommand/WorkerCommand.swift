@@ -8,9 +8,11 @@ import Processing
 import SiteConfiguration
 import Worker
 
-/// `gasp worker --config site.yaml`: one site's long-running worker.
-struct WorkerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `gasp worker --config site.yaml`: one site's long-running worker. `gasp worker` runs it as the
+/// `gasp-worker` executable, which links nothing of the embedded store, the view engine or the
+/// benchmarks, so an idle worker stays small.
+public struct WorkerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Run this site's worker: heartbeat, contend for the lease, run the cycle while holding it.",
         discussion: """
@@ -27,7 +29,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Least log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
         LogLineHandler.bootstrap(format: logFormat, level: logLevel)
         let site = try SiteConfiguration.load(path: config)
         guard let name = site.site, !name.isEmpty else {
@@ -35,7 +39,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let settings = site.worker
         let timeout = Duration.milliseconds(Int((min(10, max(1, settings.leaseSeconds / 3)) * 1000).rounded()))
-        let client = try ConnectionOptions.makeClient(site, file: config)
+        let client = try site.makeClient(file: config)
             .withRequestTimeout(timeout)
             .withRetryPolicy(RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(50), maxDelay: .milliseconds(200)))
         let database = client.database(site.couchdb.database)
@@ -139,10 +143,4 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ExitMessage("database \(database.name) has no _design/gasp validate_doc_update (the fencing rule): run `gasp bootstrap --config FILE` first")
         }
     }
-}
-
-/// An error that is the whole message for the operator: printed as is, exit status 1.
-struct ExitMessage: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -6,25 +6,25 @@ import Logging
 
 /// How log lines look: `json` (one object a line, for journald and scripts) or `text` (for
 /// people at a terminal).
-enum LogFormat: String, CaseIterable, Sendable {
+public enum LogFormat: String, CaseIterable, Sendable {
     case json
     case text
 }
 
 /// A swift-log handler writing one line per event to standard error, with wall-clock time,
 /// level, message and every metadata field.
-struct LogLineHandler: LogHandler {
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level
+public struct LogLineHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
     let label: String
     let format: LogFormat
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         let level = event.level
         let message = event.message
         var fields = metadata
@@ -47,7 +47,7 @@ struct LogLineHandler: LogHandler {
 
     /// Routes every logger of the process to standard error in `format` at `level`: `json` when
     /// standard error is not a terminal unless `format` says otherwise.
-    static func bootstrap(format: LogFormat?, level: Logger.Level) {
+    public static func bootstrap(format: LogFormat?, level: Logger.Level) {
         let chosen = format ?? (isatty(STDERR_FILENO) == 1 ? .text : .json)
         LoggingSystem.bootstrap { label in LogLineHandler(logLevel: level, label: label, format: chosen) }
     }
