@@ -74,6 +74,10 @@ struct FailoverTests {
         try await withFleet(sites: ["site-a", "site-b"], worker: Self.hold) { fleet, _ in
             let first = try await fleet.waitForHolder(within: 30)
             let holder = fleet.worker(first.holder!.site)
+            // `gasp worker` became the slim `gasp-worker` in the process that was started.
+            let image = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(holder.pid)/exe")
+            #expect(image.hasSuffix("/gasp-worker"), "the worker runs \(image)")
+            #expect(await fleet.siteDocument(holder.site)?.pid == Int(holder.pid))
             holder.signal(SIGTERM)
             #expect(try await holder.waitForExit(timeout: 10) == 0)
             #expect(!holder.lines("lease released").isEmpty)
