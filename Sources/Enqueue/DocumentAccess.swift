@@ -42,18 +42,28 @@ struct DocumentAccess: Sendable {
 
     /// Writes `documents` in batches; one result per document, in order.
     func write(_ documents: [JSONValue], progress: (@Sendable (Int) -> Void)? = nil) async throws(CouchError) -> [BulkDocResult] {
-        try await write(documents, encode: { $0 }, progress: progress)
+        let database = database
+        let batches = try await inBatches(count: documents.count) { range in
+            let slice = Array(documents[range])
+            let result = await attempt { () async throws(CouchError) in try await database.bulkDocs(slice) }
+            if case .success = result { progress?(slice.count) }
+            return result
+        }
+        return batches.flatMap { $0 }
     }
 
-    /// Writes `items` in batches, each turned into its document by `encode` as its batch is
-    /// sent; one result per item, in order. `progress` gets the size of each batch written.
+    /// Writes `items` in batches, each item written as JSON text by `serialize` as its batch
+    /// is sent (every document with an `_id`); one result per item, in order. `progress` gets
+    /// the size of each batch written.
     func write<Item: Sendable>(
-        _ items: [Item], encode: @escaping @Sendable (Item) -> JSONValue, progress: (@Sendable (Int) -> Void)? = nil
+        _ items: [Item], serialize: @escaping @Sendable (Item) -> [UInt8], progress: (@Sendable (Int) -> Void)? = nil
     ) async throws(CouchError) -> [BulkDocResult] {
         let database = database
         let batches = try await inBatches(count: items.count) { range in
-            let documents = items[range].map(encode)
-            let result = await attempt { () async throws(CouchError) in try await database.bulkDocs(documents) }
+            let documents = items[range].map(serialize)
+            let result = await attempt { () async throws(CouchError) in
+                try await database.bulkDocs(serialized: documents, allHaveIDs: true)
+            }
             if case .success = result { progress?(documents.count) }
             return result
         }

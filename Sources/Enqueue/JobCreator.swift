@@ -163,7 +163,7 @@ public struct JobCreator: Sendable {
                     : planner.plan(runs: pending, jobs: jobs, locks: locks, selection: selection, requestIDs: requestIDs, emitting: phase)
                 guard plan.problems.isEmpty else { throw EnqueueError(.invalidInput, "the database changed while writing; run the same command again", problems: plan.problems) }
                 try await beforeJobWrite?(plan.jobs.map(\.id))
-                let results = try await access.write(plan.jobs, encode: \.json) { counter.add($0) }
+                let results = try await access.write(plan.jobs, serialize: \.serializedJSON) { counter.add($0) }
                 var createdByJob: [String: [PassPlan.Created]] = [:]
                 for created in plan.created { createdByJob[JobDocument.id(module: created.module, run: created.run), default: []].append(created) }
                 var conflicted: [String] = []
