@@ -58,16 +58,15 @@ struct JSONParserTests {
     @Test("an object written member by member is the text of the same JSONObject, extras not yet written appended")
     func objectWriter() {
         var out: [UInt8] = Array("[".utf8)
-        JSONObjectWriter.write(into: &out) { m in
+        JSONObjectWriter.write(into: &out, extra: ["n": 7, "extra": "kept", "s": "no"]) { m in
             m.member("s", string: "x\"y")
             m.member("none", string: nil)
             m.member("n", int: 42)
             m.member("nothing", int: Int?.none)
-            m.member("list", array: [1, 2]) { n, out in out.append(contentsOf: String(n).utf8) }
-            m.member("empty", array: [Int]()) { _, _ in }
+            m.member("list", count: 2) { i, out in out.append(contentsOf: String(i + 1).utf8) }
+            m.member("empty", count: 0) { _, _ in }
             m.member("nested") { out in JSONObjectWriter.write(into: &out) { $0.member("v", .bool(true)) } }
             m.member("value", ["a": [1.5, nil]])
-            m.merge(extra: ["n": 7, "extra": "kept", "s": "no"])
         }
         out.append(contentsOf: "]".utf8)
         let expected: JSONValue = [[
@@ -76,7 +75,7 @@ struct JSONParserTests {
         ]]
         #expect(String(decoding: out, as: UTF8.self) == expected.serialized())
         var empty: [UInt8] = []
-        JSONObjectWriter.write(into: &empty) { $0.merge(extra: [:]) }
+        JSONObjectWriter.write(into: &empty) { _ in }
         #expect(empty == Array("{}".utf8))
     }
 

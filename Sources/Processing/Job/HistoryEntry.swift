@@ -52,7 +52,7 @@ public struct HistoryEntry: Sendable, Hashable {
             m.member("from", string: from?.rawValue)
             m.member("to", string: to.rawValue)
             m.member("site", string: site)
-            m.member("epoch", int: epoch)
+            m.member("epoch", int64: epoch)
             m.member("reason", string: reason)
         }
     }

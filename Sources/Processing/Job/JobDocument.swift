@@ -88,16 +88,15 @@ extension JobDocument {
 
     /// Appends ``json`` as compact JSON text to `out`.
     public func write(into out: inout [UInt8]) {
-        JSONObjectWriter.write(into: &out) { m in
+        JSONObjectWriter.write(into: &out, extra: extra) { m in
             m.member("_id", string: id)
             if let rev { m.member("_rev", string: rev) }
             m.member("type", string: "job")
             m.member("module", string: module)
             m.member("run", int: run)
             m.member("run_type", string: runType)
-            if let epoch { m.member("epoch", int: epoch) }
-            m.member("passes", array: passes) { pass, out in pass.write(into: &out) }
-            m.merge(extra: extra)
+            if let epoch { m.member("epoch", int64: epoch) }
+            m.member("passes", count: passes.count) { i, out in passes[i].write(into: &out) }
         }
     }
 }

@@ -152,7 +152,7 @@ extension Pass {
 
     /// Appends ``json`` as compact JSON text to `out`.
     func write(into out: inout [UInt8]) {
-        JSONObjectWriter.write(into: &out) { m in
+        JSONObjectWriter.write(into: &out, extra: extra) { m in
             m.member("pass", int: pass)
             m.member("status", string: status.rawValue)
             m.member("version", string: version)
@@ -160,18 +160,17 @@ extension Pass {
             m.member("priority", int: priority)
             m.member("created", string: created)
             m.member("site", string: site)
-            m.member("labels", array: labels) { label, out in JSONWriter.writeString(label, into: &out) }
-            m.member("prerequisites", array: prerequisites) { link, out in link.write(into: &out) }
+            m.member("labels", count: labels.count) { i, out in JSONWriter.writeString(labels[i], into: &out) }
+            m.member("prerequisites", count: prerequisites.count) { i, out in prerequisites[i].write(into: &out) }
             m.member("attempts", int: attempts)
             m.member("max_attempts", int: maxAttempts)
             m.member("last_error", string: lastError)
             m.member("not_before", string: notBefore)
-            m.member("history", array: history) { entry, out in entry.write(into: &out) }
-            m.member("subjobs", array: subjobs) { subjob, out in subjob.write(into: &out) }
+            m.member("history", count: history.count) { i, out in history[i].write(into: &out) }
+            m.member("subjobs", count: subjobs.count) { i, out in subjobs[i].write(into: &out) }
             if let request { m.member("request", request) }
             m.member("input_kind", string: inputKind)
             if let requestID { m.member("request_id", string: requestID) }
-            m.merge(extra: extra)
         }
     }
 }

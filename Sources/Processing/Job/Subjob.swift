@@ -55,7 +55,7 @@ public struct Subjob: Sendable, Hashable {
 
     /// Appends ``json`` as compact JSON text to `out`.
     func write(into out: inout [UInt8]) {
-        JSONObjectWriter.write(into: &out) { m in
+        JSONObjectWriter.write(into: &out, extra: extra) { m in
             m.member("subrun", int: subrun)
             m.member("status", string: status.rawValue)
             m.member("backend_id", string: backendID)
@@ -65,7 +65,6 @@ public struct Subjob: Sendable, Hashable {
             m.member("finished", string: finished)
             m.member("exit_code", int: exitCode)
             m.member("cpu_seconds", cpuSeconds.map(JSONValue.seconds) ?? .null)
-            m.merge(extra: extra)
         }
     }
 }
