@@ -15,6 +15,10 @@ struct DocumentTests {
         #expect(CalibrationLock.id(kind: "PCA") == "calibration_lock:PCA")
         #expect(ModuleCatalogue.id(version: "7.0.9") == "catalogue:7.0.9")
         #expect(SwitchDocument.id(name: "auto_processing") == "switch:auto_processing")
+        #expect(RunNumber.padded(0) == "0000000000")
+        #expect(RunNumber.padded(RunNumber.maximum) == "9999999999")
+        #expect(RunNumber.padded(12_345_678_901) == "12345678901")
+        #expect(RunNumber.padded(-5) == "00000000-5")
     }
 
     @Test("a job round-trips with the member names the views read, keeping unknown members")
