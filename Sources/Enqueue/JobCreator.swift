@@ -150,15 +150,20 @@ public struct JobCreator: Sendable {
         let skippedRuns = Set(full.skipped.filter { $0.module == nil }.map(\.run))
         let selected = runs.filter { !skippedRuns.contains($0.run) }
         var failedRuns: Set<Int> = []
+        // While every write went as planned (no conflict re-read a job, no lock was written),
+        // planning a phase again would give back the full plan's part of it: use that part.
+        var fullPlanHolds = full.locks.isEmpty
         for phase in phases(of: full.jobs.map(\.module)) {
             // A run whose prerequisite job could not be written gets no dependants this time.
             var pending = selected.filter { !failedRuns.contains($0.run) }
             var attempt = 0
             while !pending.isEmpty {
-                let plan = planner.plan(runs: pending, jobs: jobs, locks: locks, selection: selection, requestIDs: requestIDs, emitting: phase)
+                let plan = fullPlanHolds
+                    ? full.part(modules: phase, runs: Set(pending.map(\.run)))
+                    : planner.plan(runs: pending, jobs: jobs, locks: locks, selection: selection, requestIDs: requestIDs, emitting: phase)
                 guard plan.problems.isEmpty else { throw EnqueueError(.invalidInput, "the database changed while writing; run the same command again", problems: plan.problems) }
                 try await beforeJobWrite?(plan.jobs.map(\.id))
-                let results = try await access.write(plan.jobs.map(\.json)) { counter.add($0) }
+                let results = try await access.write(plan.jobs, serialize: \.serializedJSON) { counter.add($0) }
                 var createdByJob: [String: [PassPlan.Created]] = [:]
                 for created in plan.created { createdByJob[JobDocument.id(module: created.module, run: created.run), default: []].append(created) }
                 var conflicted: [String] = []
@@ -187,6 +192,7 @@ public struct JobCreator: Sendable {
                     failedRuns.formUnion(conflictedRuns)
                     break
                 }
+                fullPlanHolds = false
                 let fresh = try await access.fetch(conflicted)
                 for id in conflicted {
                     if let document = fresh[id] { jobs[id] = try Self.jobDocument(document) } else { jobs[id] = nil }
@@ -196,10 +202,20 @@ public struct JobCreator: Sendable {
         }
         outcome.jobs = full.jobs.map { jobs[$0.id] ?? $0 }
         // Report in the plan's order (run, then dependency), not the order of the phases.
-        var position: [String: Int] = [:]
-        for (index, created) in full.created.enumerated() { position[JobDocument.id(module: created.module, run: created.run)] = index }
-        outcome.created.sort { (position[JobDocument.id(module: $0.module, run: $0.run)] ?? 0) < (position[JobDocument.id(module: $1.module, run: $1.run)] ?? 0) }
+        outcome.created = Self.inPlanOrder(outcome.created, plan: full.created)
         return outcome
+    }
+
+    /// `created` sorted as the passes appear in `plan` (a stable sort; each position is looked
+    /// up once, not in every comparison).
+    static func inPlanOrder(_ created: [PassPlan.Created], plan: [PassPlan.Created]) -> [PassPlan.Created] {
+        var position: [String: Int] = [:]
+        position.reserveCapacity(plan.count)
+        for (index, pass) in plan.enumerated() { position[JobDocument.id(module: pass.module, run: pass.run)] = index }
+        let keyed = created.enumerated().map { offset, pass in
+            (position: position[JobDocument.id(module: pass.module, run: pass.run)] ?? 0, offset: offset, pass: pass)
+        }
+        return keyed.sorted { ($0.position, $0.offset) < ($1.position, $1.offset) }.map(\.pass)
     }
 
     /// The modules, grouped by prerequisite depth: those with no prerequisite among them first.
@@ -280,5 +296,16 @@ final class WriteCounter: @unchecked Sendable {
         let now = written
         lock.unlock()
         progress?(EnqueueProgress(written: min(now, total), total: total))
+    }
+}
+
+extension PassPlan {
+    /// The jobs and passes of this plan for `modules` and `runs`: what planning the same runs
+    /// again over the same documents, emitting only `modules`, gives.
+    func part(modules: Set<String>, runs: Set<Int>) -> PassPlan {
+        var part = PassPlan()
+        part.jobs = jobs.filter { modules.contains($0.module) && runs.contains($0.run) }
+        part.created = created.filter { modules.contains($0.module) && runs.contains($0.run) }
+        return part
     }
 }

@@ -60,7 +60,7 @@ public struct RequestSubmitter: Sendable {
                 return outcome
             }
             let counter = WriteCounter(total: plan.jobs.count, progress: creator.progress)
-            let results = try await creator.access.write(plan.jobs.map(\.json)) { counter.add($0) }
+            let results = try await creator.access.write(plan.jobs, serialize: \.serializedJSON) { counter.add($0) }
             var createdByJob: [String: [PassPlan.Created]] = [:]
             for created in plan.created { createdByJob[JobDocument.id(module: created.module, run: created.run), default: []].append(created) }
             var conflicted: [String] = []

@@ -212,12 +212,14 @@ private struct Cursor {
         let start = index
         index += 1
         let contentStart = index
-        // Fast path: no escapes.
+        // Fast path: no escapes; ASCII text needs no UTF-8 validation.
+        var high: UInt8 = 0
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[contentStart..<index])
                 index += 1
+                if high < 0x80 { return String(decoding: slice, as: UTF8.self) }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw error(.invalidUTF8, "string is not valid UTF-8", at: start)
                 }
@@ -225,6 +227,7 @@ private struct Cursor {
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw error(.invalidString, "unescaped control character in a string") }
+            high |= b
             index += 1
         }
         guard index < bytes.count else { throw error(.unexpectedEnd, "unterminated string", at: start) }

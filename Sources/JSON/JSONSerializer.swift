@@ -27,9 +27,9 @@ public enum JSONWriter {
     /// Appends `value` as compact JSON to `out`.
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
-        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(true): out.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
-        case .bool(false): out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+        case .null: appendLiteral("null", into: &out)
+        case .bool(true): appendLiteral("true", into: &out)
+        case .bool(false): appendLiteral("false", into: &out)
         case .number(let n): out.append(contentsOf: n.text.utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let elements):
@@ -53,12 +53,26 @@ public enum JSONWriter {
         }
     }
 
+    private static func appendLiteral(_ literal: StaticString, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Appends `string` as a quoted, escaped JSON string.
     public static func writeString(_ string: String, into out: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { bytes in writeString(bytes, into: &out) }
+    }
+
+    /// Appends UTF-8 `bytes` as a quoted, escaped JSON string: runs that need no escape are
+    /// copied at once.
+    static func writeString(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
+        var runStart = 0
+        for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+            runStart = index + 1
             switch byte {
             case UInt8(ascii: "\""): out.append(0x5C); out.append(0x22)
             case UInt8(ascii: "\\"): out.append(0x5C); out.append(0x5C)
@@ -67,13 +81,16 @@ public enum JSONWriter {
             case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
             case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
             case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
-            case 0x00..<0x20:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
+            default:
+                out.append(0x5C)
+                out.append(UInt8(ascii: "u"))
+                out.append(0x30)
+                out.append(0x30)
                 out.append(hexDigits[Int(byte >> 4)])
                 out.append(hexDigits[Int(byte & 0xF)])
-            default: out.append(byte)
             }
         }
+        if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         out.append(UInt8(ascii: "\""))
     }
 }

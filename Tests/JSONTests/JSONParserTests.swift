@@ -45,6 +45,40 @@ struct JSONParserTests {
         }
     }
 
+    @Test("ASCII and non-ASCII strings, with and without escapes, parse to the same text they were written from")
+    func stringRoundTrip() throws {
+        let strings = ["plain", "", "é and ü", "a\"b\\c\nd\u{1}e", "tab\there é\u{7F}", "😀 end", String(repeating: "x", count: 300)]
+        for string in strings {
+            let text = JSONValue.string(string).serialized()
+            #expect(try JSONParser.parse(text) == .string(string))
+        }
+        #expect(JSONValue.string("a\"b\\c\nd\u{1}é").serialized() == #""a\"b\\c\nd\u0001é""#)
+    }
+
+    @Test("an object written member by member is the text of the same JSONObject, extras not yet written appended")
+    func objectWriter() {
+        var out: [UInt8] = Array("[".utf8)
+        JSONObjectWriter.write(into: &out, extra: ["n": 7, "extra": "kept", "s": "no"]) { m in
+            m.member("s", string: "x\"y")
+            m.member("none", string: nil)
+            m.member("n", int: 42)
+            m.member("nothing", int: Int?.none)
+            m.member("list", count: 2) { i, out in out.append(contentsOf: String(i + 1).utf8) }
+            m.member("empty", count: 0) { _, _ in }
+            m.member("nested") { out in JSONObjectWriter.write(into: &out) { $0.member("v", .bool(true)) } }
+            m.member("value", ["a": [1.5, nil]])
+        }
+        out.append(contentsOf: "]".utf8)
+        let expected: JSONValue = [[
+            "s": "x\"y", "none": nil, "n": 42, "nothing": nil, "list": [1, 2], "empty": [], "nested": ["v": true],
+            "value": ["a": [1.5, nil]], "extra": "kept",
+        ]]
+        #expect(String(decoding: out, as: UTF8.self) == expected.serialized())
+        var empty: [UInt8] = []
+        JSONObjectWriter.write(into: &empty) { _ in }
+        #expect(empty == Array("{}".utf8))
+    }
+
     @Test("invalid UTF-8 inside a string is rejected")
     func invalidUTF8() {
         let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]

@@ -105,7 +105,29 @@ extension CouchDatabase {
         var body: JSONValue = ["docs": .array(documents)]
         if !newEdits { body["new_edits"] = false }
         request.setJSON(body)
-        let response = try await client.send(request)
+        return try await bulkResults(try await client.send(request))
+    }
+
+    /// ``bulkDocs(_:newEdits:)`` for documents given as JSON object text (as
+    /// ``JSON/JSONValue/serializedBytes()`` writes them), which large batches can write
+    /// without building `JSONValue`s. `allHaveIDs` says that every document has an `_id`:
+    /// then a lost answer is retried, as ``bulkDocs(_:newEdits:)`` does.
+    public func bulkDocs(serialized documents: [[UInt8]], allHaveIDs: Bool) async throws(CouchError) -> [BulkDocResult] {
+        var request = CouchRequest(.POST, path + "/_bulk_docs", idempotent: allHaveIDs)
+        var body: [UInt8] = []
+        body.reserveCapacity(documents.reduce(12) { $0 + $1.count + 1 })
+        body.append(contentsOf: #"{"docs":["#.utf8)
+        for (index, document) in documents.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: document)
+        }
+        body.append(contentsOf: "]}".utf8)
+        request.setJSON(bytes: body)
+        return try await bulkResults(try await client.send(request))
+    }
+
+    /// The per-document results of a `_bulk_docs` answer.
+    private func bulkResults(_ response: CouchResponse) throws(CouchError) -> [BulkDocResult] {
         if requireDurableWrites, !response.durable {
             throw CouchError(code: .accepted, status: 202, reason: "bulk write not durable", method: "POST", path: path + "/_bulk_docs")
         }

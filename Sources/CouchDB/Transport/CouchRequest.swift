@@ -35,7 +35,12 @@ struct CouchRequest: Sendable {
 
     /// Sets a JSON body with `Content-Type: application/json`.
     mutating func setJSON(_ value: JSONValue) {
-        body = value.serializedBytes()
+        setJSON(bytes: value.serializedBytes())
+    }
+
+    /// Sets a body of JSON text with `Content-Type: application/json`.
+    mutating func setJSON(bytes: [UInt8]) {
+        body = bytes
         headers.replaceOrAdd(name: "Content-Type", value: "application/json")
     }
 

@@ -53,13 +53,14 @@ extension CouchService {
         query.prefix = prefix
         let q = context.request.query
         let conflicts = q.bool("conflicts")
+        query.trees = conflicts && query.includeDocs
         var out = JSONBytes(capacity: 4096)
         let total: Int
         if var keys {
             if query.descending { keys.reverse() }
             keys = Array(keys.dropFirst(query.skip))
             if let limit = query.limit { keys = Array(keys.prefix(limit)) }
-            let result = try await context.store.allDocs(keys: keys, includeDocs: query.includeDocs)
+            let result = try await context.store.allDocs(keys: keys, includeDocs: query.includeDocs, trees: query.trees)
             total = result.total
             out.raw("{\"total_rows\":")
             out.int(total)

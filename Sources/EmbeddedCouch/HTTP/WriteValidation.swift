@@ -52,7 +52,10 @@ extension CouchService {
         let store = context.store
         let candidates = edits.indices.filter { !edits[$0].id.hasPrefix("_design/") && !edits[$0].id.hasPrefix("_local/") }
         let ids = candidates.map { edits[$0].id }
-        let records = try await store.pool.read { db in try ids.map { try DatabaseStore.loadRecord(db, id: $0) } }
+        let records = try await store.pool.read { db in
+            let known = try DatabaseStore.loadRecords(db, ids: ids)
+            return ids.map { known[$0] ?? nil }
+        }
         // Which edits are validated, and against which stored revision.
         var checks: [(index: Int, oldRev: RevisionID?)] = []
         for (position, i) in candidates.enumerated() {

@@ -10,6 +10,8 @@ struct IDRangeQuery: Sendable {
     var limit: Int?
     var skip = 0
     var includeDocs = false
+    /// Whether the rows carry their revision trees (for `conflicts` with `include_docs`).
+    var trees = false
     /// Only ids with this prefix (`_design/` for `_design_docs`).
     var prefix: String?
 }
@@ -19,6 +21,7 @@ struct IDRow: Sendable {
     var id: String
     var rev: RevisionID
     var deleted: Bool
+    /// The revision tree, when the query asked for trees.
     var tree: RevisionTree?
     var doc: StoredRevision?
 }
@@ -44,7 +47,8 @@ extension DatabaseStore {
                 arguments.append(prefix.utf8.count)
                 arguments.append(prefix)
             }
-            let columns = query.includeDocs ? "d.id, d.rev, d.tree, r.deleted, r.body, r.atts" : "d.id, d.rev, d.tree"
+            let tree = query.trees ? "d.tree" : "NULL"
+            let columns = query.includeDocs ? "d.id, d.rev, \(tree), r.deleted, r.body, r.atts" : "d.id, d.rev, \(tree)"
             let join = query.includeDocs ? " LEFT JOIN revs r ON r.doc_id = d.id AND r.rev = d.rev" : ""
             let sql = "SELECT \(columns) FROM docs d\(join) WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.id \(query.descending ? "DESC" : "ASC") LIMIT ? OFFSET ?"
             arguments.append(query.limit ?? -1)
@@ -54,7 +58,7 @@ extension DatabaseStore {
             while let row = try cursor.next() {
                 guard let rev = RevisionID(row[1] as String) else { continue }
                 let id: String = row[0]
-                var item = IDRow(id: id, rev: rev, deleted: false, tree: RevisionTree(encoded: row[2]))
+                var item = IDRow(id: id, rev: rev, deleted: false, tree: query.trees ? RevisionTree(encoded: row[2]) : nil)
                 if query.includeDocs, let body = row[4] as Data? {
                     let atts: Data? = row[5]
                     item.doc = StoredRevision(rev: rev, deleted: false, body: [UInt8](body),
@@ -71,18 +75,47 @@ extension DatabaseStore {
         }
     }
 
-    /// `_all_docs` rows for explicit keys (nil for a key the database never had).
-    func allDocs(keys: [String], includeDocs: Bool) async throws -> (rows: [IDRow?], total: Int) {
+    /// `_all_docs` rows for explicit keys (nil for a key the database never had), read a few
+    /// hundred ids per statement. With `trees`, rows carry their revision trees.
+    func allDocs(keys: [String], includeDocs: Bool, trees: Bool = false) async throws -> (rows: [IDRow?], total: Int) {
         try await pool.read { db in
             let total = try Counters.load(db).docs
-            var rows: [IDRow?] = []
-            for key in keys {
-                guard let record = try Self.loadRecord(db, id: key) else { rows.append(nil); continue }
-                var row = IDRow(id: key, rev: record.winner, deleted: record.deleted, tree: record.tree)
-                if includeDocs && !record.deleted { row.doc = try Self.loadRevision(db, id: key, rev: record.winner) }
-                rows.append(row)
+            var found: [String: IDRow] = [:]
+            found.reserveCapacity(keys.count)
+            let unique = Array(Set(keys))
+            var start = 0
+            while start < unique.count {
+                let chunk = Array(unique[start..<min(start + 500, unique.count)])
+                start += chunk.count
+                try Self.loadRows(db, ids: chunk, includeDocs: includeDocs, trees: trees) { found[$0.id] = $0 }
             }
-            return (rows, total)
+            return (keys.map { found[$0] }, total)
+        }
+    }
+
+    /// The rows of `ids` that exist, in no particular order: winner, deletion, and with
+    /// `includeDocs` the winner's body unless it is a deletion.
+    private static func loadRows(
+        _ db: Database, ids: [String], includeDocs: Bool, trees: Bool, _ body: (IDRow) -> Void
+    ) throws {
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let tree = trees ? "d.tree" : "NULL"
+        let sql = includeDocs
+            ? """
+              SELECT d.id, d.rev, d.deleted, \(tree), r.body, r.atts FROM docs d
+              LEFT JOIN revs r ON r.doc_id = d.id AND r.rev = d.rev AND d.deleted = 0 WHERE d.id IN (\(placeholders))
+              """
+            : "SELECT d.id, d.rev, d.deleted, \(tree) FROM docs d WHERE d.id IN (\(placeholders))"
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(ids))
+        while let row = try cursor.next() {
+            guard let rev = RevisionID(row[1] as String) else { continue }
+            var item = IDRow(id: row[0], rev: rev, deleted: (row[2] as Int) != 0, tree: trees ? RevisionTree(encoded: row[3]) : nil)
+            if includeDocs, !item.deleted, let data = row[4] as Data? {
+                let atts: Data? = row[5]
+                item.doc = StoredRevision(rev: rev, deleted: false, body: [UInt8](data),
+                                          attachments: atts.map { AttachmentInfo.decode([UInt8]($0)) } ?? [])
+            }
+            body(item)
         }
     }
 }

@@ -101,7 +101,7 @@ extension DatabaseStore {
 
     /// The records of many documents in a few statements (a `_bulk_docs` request); ids the
     /// database does not have map to nil.
-    private static func loadRecords(_ db: Database, ids: [String]) throws -> [String: DocumentRecord?] {
+    static func loadRecords(_ db: Database, ids: [String]) throws -> [String: DocumentRecord?] {
         var out: [String: DocumentRecord?] = [:]
         out.reserveCapacity(ids.count)
         for id in ids { out[id] = .some(nil) }

@@ -40,13 +40,20 @@ public struct HistoryEntry: Sendable, Hashable {
 
     /// The entry as JSON.
     public var json: JSONValue {
-        var members: JSONObject = [:]
-        members.set("time", time)
-        members.set("from", from?.rawValue)
-        members.set("to", to.rawValue)
-        members.set("site", site)
-        members["epoch"] = epoch.map { .int($0) } ?? .null
-        members.set("reason", reason)
-        return .object(members)
+        var out: [UInt8] = []
+        write(into: &out)
+        return JSONValue(writtenJSON: out)
+    }
+
+    /// Appends ``json`` as compact JSON text to `out`.
+    func write(into out: inout [UInt8]) {
+        JSONObjectWriter.write(into: &out) { m in
+            m.member("time", string: time)
+            m.member("from", string: from?.rawValue)
+            m.member("to", string: to.rawValue)
+            m.member("site", string: site)
+            m.member("epoch", int64: epoch)
+            m.member("reason", string: reason)
+        }
     }
 }

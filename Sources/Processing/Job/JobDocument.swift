@@ -76,16 +76,27 @@ extension JobDocument {
     }
 
     /// The document as JSON, with `_rev` when known.
-    public var json: JSONValue {
-        var m: JSONObject = ["_id": .string(id)]
-        if let rev { m["_rev"] = .string(rev) }
-        m["type"] = "job"
-        m["module"] = .string(module)
-        m["run"] = .int(run)
-        m.set("run_type", runType)
-        if let epoch { m["epoch"] = .int(epoch) }
-        m["passes"] = .array(passes.map(\.json))
-        m.merge(extra: extra)
-        return .object(m)
+    public var json: JSONValue { JSONValue(writtenJSON: serializedJSON) }
+
+    /// ``json`` as compact JSON text, written directly (the form bulk writes send).
+    public var serializedJSON: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512 * max(1, passes.count))
+        write(into: &out)
+        return out
+    }
+
+    /// Appends ``json`` as compact JSON text to `out`.
+    public func write(into out: inout [UInt8]) {
+        JSONObjectWriter.write(into: &out, extra: extra) { m in
+            m.member("_id", string: id)
+            if let rev { m.member("_rev", string: rev) }
+            m.member("type", string: "job")
+            m.member("module", string: module)
+            m.member("run", int: run)
+            m.member("run_type", string: runType)
+            if let epoch { m.member("epoch", int64: epoch) }
+            m.member("passes", count: passes.count) { i, out in passes[i].write(into: &out) }
+        }
     }
 }

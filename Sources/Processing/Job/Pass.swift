@@ -145,26 +145,32 @@ extension Pass {
 
     /// The pass as JSON, with the member names the `Views/` read.
     public var json: JSONValue {
-        var m: JSONObject = [:]
-        m["pass"] = .int(pass)
-        m["status"] = .string(status.rawValue)
-        m["version"] = .string(version)
-        m.set("conditions_tag", conditionsTag)
-        m["priority"] = .int(priority)
-        m["created"] = .string(created)
-        m.set("site", site)
-        m["labels"] = .array(labels.map(JSONValue.string))
-        m["prerequisites"] = .array(prerequisites.map(\.json))
-        m["attempts"] = .int(attempts)
-        m["max_attempts"] = .int(maxAttempts)
-        m.set("last_error", lastError)
-        m.set("not_before", notBefore)
-        m["history"] = .array(history.map(\.json))
-        m["subjobs"] = .array(subjobs.map(\.json))
-        if let request { m["request"] = request }
-        m.set("input_kind", inputKind)
-        if let requestID { m["request_id"] = .string(requestID) }
-        m.merge(extra: extra)
-        return .object(m)
+        var out: [UInt8] = []
+        write(into: &out)
+        return JSONValue(writtenJSON: out)
+    }
+
+    /// Appends ``json`` as compact JSON text to `out`.
+    func write(into out: inout [UInt8]) {
+        JSONObjectWriter.write(into: &out, extra: extra) { m in
+            m.member("pass", int: pass)
+            m.member("status", string: status.rawValue)
+            m.member("version", string: version)
+            m.member("conditions_tag", string: conditionsTag)
+            m.member("priority", int: priority)
+            m.member("created", string: created)
+            m.member("site", string: site)
+            m.member("labels", count: labels.count) { i, out in JSONWriter.writeString(labels[i], into: &out) }
+            m.member("prerequisites", count: prerequisites.count) { i, out in prerequisites[i].write(into: &out) }
+            m.member("attempts", int: attempts)
+            m.member("max_attempts", int: maxAttempts)
+            m.member("last_error", string: lastError)
+            m.member("not_before", string: notBefore)
+            m.member("history", count: history.count) { i, out in history[i].write(into: &out) }
+            m.member("subjobs", count: subjobs.count) { i, out in subjobs[i].write(into: &out) }
+            if let request { m.member("request", request) }
+            m.member("input_kind", string: inputKind)
+            if let requestID { m.member("request_id", string: requestID) }
+        }
     }
 }

@@ -19,4 +19,12 @@ public struct PrerequisiteLink: Sendable, Hashable {
 
     /// The link as JSON.
     public var json: JSONValue { ["module": .string(module), "pass": .int(pass)] }
+
+    /// Appends ``json`` as compact JSON text to `out`.
+    func write(into out: inout [UInt8]) {
+        JSONObjectWriter.write(into: &out) { m in
+            m.member("module", string: module)
+            m.member("pass", int: pass)
+        }
+    }
 }

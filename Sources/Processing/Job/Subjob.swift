@@ -48,18 +48,24 @@ public struct Subjob: Sendable, Hashable {
 
     /// The subjob as JSON.
     public var json: JSONValue {
-        var m: JSONObject = [:]
-        m.set("subrun", subrun)
-        m.set("status", status.rawValue)
-        m.set("backend_id", backendID)
-        m.set("backend_name", backendName)
-        m.set("submitted", submitted)
-        m.set("started", started)
-        m.set("finished", finished)
-        m.set("exit_code", exitCode)
-        m["cpu_seconds"] = cpuSeconds.map(JSONValue.seconds) ?? .null
-        m.merge(extra: extra)
-        return .object(m)
+        var out: [UInt8] = []
+        write(into: &out)
+        return JSONValue(writtenJSON: out)
+    }
+
+    /// Appends ``json`` as compact JSON text to `out`.
+    func write(into out: inout [UInt8]) {
+        JSONObjectWriter.write(into: &out, extra: extra) { m in
+            m.member("subrun", int: subrun)
+            m.member("status", string: status.rawValue)
+            m.member("backend_id", string: backendID)
+            m.member("backend_name", string: backendName)
+            m.member("submitted", string: submitted)
+            m.member("started", string: started)
+            m.member("finished", string: finished)
+            m.member("exit_code", int: exitCode)
+            m.member("cpu_seconds", cpuSeconds.map(JSONValue.seconds) ?? .null)
+        }
     }
 }
 

@@ -5,8 +5,19 @@ public enum RunNumber {
 
     /// `run` zero-padded to 10 digits.
     public static func padded(_ run: Int) -> String {
-        let digits = String(run)
-        return digits.count >= 10 ? digits : String(repeating: "0", count: 10 - digits.count) + digits
+        guard (0...maximum).contains(run) else {
+            let digits = String(run)
+            return digits.utf8.count >= 10 ? digits : String(repeating: "0", count: 10 - digits.utf8.count) + digits
+        }
+        // Every id of a run, job or data document has this in it: digits written in place.
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            var rest = run
+            for index in stride(from: 9, through: 0, by: -1) {
+                buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            return 10
+        }
     }
 
     /// Parses a run number as written by people: decimal digits, optional surrounding blanks.

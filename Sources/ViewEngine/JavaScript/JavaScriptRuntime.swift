@@ -21,13 +21,13 @@ final class JavaScriptRuntime {
         if rc != 0 {
             let message = Self.topString(context)
             duk_pop(context)
-            duk_destroy_heap(context)
+            gasp_duk_destroy_heap(context)
             throw ViewEngineError(.processFailed, "query-server prelude failed: \(message)")
         }
         duk_pop(context)
     }
 
-    deinit { duk_destroy_heap(context) }
+    deinit { gasp_duk_destroy_heap(context) }
 
     /// Handles one request line (JSON, without the newline) and returns the response line as
     /// UTF-8 (CESU-8 surrogates from JavaScript strings converted).
