@@ -144,15 +144,20 @@ struct DemoFleet {
     }
 
     /// A write carrying the killed holder's epoch, as a paused holder that woke up would make.
+    /// The new holder rewrites the record every cycle, so a write made between its read and its
+    /// put is a 409 conflict (checked before the fencing rule): it is read again and retried.
     func showFencing(oldEpoch: Int64, newEpoch: Int64) async throws {
-        guard var record = try await database.getIfExists("cycle:processing") else { return }
-        record["epoch"] = .int(oldEpoch)
-        let refusal: CouchError?
-        do {
-            _ = try await database.put(record)
-            refusal = nil
-        } catch {
-            refusal = error
+        var refusal: CouchError?
+        for _ in 1...20 {
+            guard var record = try await database.getIfExists("cycle:processing") else { return }
+            record["epoch"] = .int(oldEpoch)
+            do {
+                _ = try await database.put(record)
+                refusal = nil
+            } catch {
+                refusal = error
+            }
+            guard refusal?.status == 409 else { break }
         }
         guard let refusal else {
             say("6. A write carrying the old epoch \(oldEpoch) was accepted: the fencing rule is not installed!")
