@@ -68,7 +68,13 @@ struct SpawnSetup {
             _ = addCloseFrom(&actions, 3)
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        var result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        // A script just written is "busy" while a child another thread is starting still holds
+        // the writer's descriptor (until its own exec closes it): that passes within moments.
+        for _ in 0..<50 where result == ETXTBSY {
+            usleep(10_000)
+            result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        }
         for fd in childEnds { close(fd) }
         childEnds = []
         guard result == 0 else { throw Failure(message: String(cString: strerror(result))) }
