@@ -36,13 +36,7 @@ struct StoreBench: AsyncParsableCommand {
         print("note: this is a debug build; figures are only meaningful from `swift run -c release gasp bench store`")
         #endif
         let benchmark = StoreBenchmark(documents: documents, batchSize: batchSize)
-        let embedded = try await withBenchStore { url in
-            try await measureWithClient(url: url, label: "embedded") { try await benchmark.run(on: $0, progress: $1) }
-        }
-        var reference: StoreBenchmark.Figures?
-        if let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty {
-            reference = try await measureWithClient(url: url, label: "GASP_TEST_COUCHDB_URL") { try await benchmark.run(on: $0, progress: $1) }
-        }
+        let (embedded, reference) = try await measureOnEmbeddedAndReference { try await benchmark.run(on: $0, progress: $1) }
         let table = StoreBenchmark.table(
             embedded: embedded, reference: reference, referenceName: reference == nil ? nil : "couchdb",
             documents: documents, reads: benchmark.reads)
@@ -66,13 +60,7 @@ struct ViewsBench: AsyncParsableCommand {
         print("note: this is a debug build; figures are only meaningful from `swift run -c release gasp bench views`")
         #endif
         let benchmark = ViewBenchmark(documents: documents)
-        let embedded = try await withBenchStore { url in
-            try await measureWithClient(url: url, label: "embedded") { try await benchmark.run(on: $0, progress: $1) }
-        }
-        var reference: ViewBenchmark.Figures?
-        if let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty {
-            reference = try await measureWithClient(url: url, label: "GASP_TEST_COUCHDB_URL") { try await benchmark.run(on: $0, progress: $1) }
-        }
+        let (embedded, reference) = try await measureOnEmbeddedAndReference { try await benchmark.run(on: $0, progress: $1) }
         let table = ViewBenchmark.table(
             embedded: embedded, reference: reference, referenceName: reference == nil ? nil : "couchdb", documents: documents)
         print(table.rendered(), terminator: "")
@@ -102,16 +90,20 @@ struct EnqueueBench: AsyncParsableCommand {
         #endif
         let documents = try DesignDocumentSource.load(from: try ViewsDirectory.locate(explicit: views))
         let benchmark = EnqueueBenchmark(runs: runs, batchSize: batchSize, designDocuments: documents)
-        let embedded = try await withBenchStore { url in
-            try await measureWithClient(url: url, label: "embedded") { try await benchmark.run(on: $0, progress: $1) }
-        }
-        var reference: EnqueueBenchmark.Figures?
-        if let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty {
-            reference = try await measureWithClient(url: url, label: "GASP_TEST_COUCHDB_URL") { try await benchmark.run(on: $0, progress: $1) }
-        }
+        let (embedded, reference) = try await measureOnEmbeddedAndReference { try await benchmark.run(on: $0, progress: $1) }
         let table = EnqueueBenchmark.table(embedded: embedded, reference: reference, referenceName: reference == nil ? nil : "couchdb")
         print(table.rendered(), terminator: "")
     }
+}
+
+/// Runs `measure` on an embedded store, then on the server `GASP_TEST_COUCHDB_URL` names when it
+/// is set (nil otherwise).
+func measureOnEmbeddedAndReference<T: Sendable>(
+    _ measure: @Sendable (CouchClient, @escaping @Sendable (String) -> Void) async throws -> T
+) async throws -> (embedded: T, reference: T?) {
+    let embedded = try await withBenchStore { url in try await measureWithClient(url: url, label: "embedded", measure) }
+    guard let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty else { return (embedded, nil) }
+    return (embedded, try await measureWithClient(url: url, label: "GASP_TEST_COUCHDB_URL", measure))
 }
 
 /// Runs `measure` with a client for `url`, printing its progress lines on standard error, and

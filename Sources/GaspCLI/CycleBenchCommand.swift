@@ -31,14 +31,11 @@ struct CycleBench: AsyncParsableCommand {
             let bootstrapper = Bootstrapper(documents: source)
             try await bootstrapper.apply(try await bootstrapper.plan(client: database.client, databases: [database.name]), client: database.client)
         }
-        let embedded = try await withBenchStore { url in
-            try await measureWithClient(url: url, label: "embedded") { try await benchmark.run(on: $0, prepare: prepare, progress: $1) }
+        let (embedded, reference) = try await measureOnEmbeddedAndReference {
+            try await benchmark.run(on: $0, prepare: prepare, progress: $1)
         }
         print(CycleBenchmark.table(embedded, passes: passes, idleJobs: idleJobs).rendered(), terminator: "")
-        if let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty {
-            let reference = try await measureWithClient(url: url, label: "GASP_TEST_COUCHDB_URL") {
-                try await benchmark.run(on: $0, prepare: prepare, progress: $1)
-            }
+        if let reference {
             print("\nGASP_TEST_COUCHDB_URL:")
             print(CycleBenchmark.table(reference, passes: passes, idleJobs: idleJobs).rendered(), terminator: "")
         }
