@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 Ops/install-deps.sh
 export SWIFT_DETERMINISTIC_HASHING=1
-swift build --product gasp
+swift build   # gasp, and gasp-worker, which `gasp worker` runs as
 exec .build/debug/gasp demo "$@"
