@@ -2,7 +2,7 @@ import JSON
 
 /// One status change of a pass: when, from what, to what, by which site under which lease
 /// epoch, and why.
-public struct HistoryEntry: Sendable, Hashable {
+public struct HistoryEntry: Sendable, Hashable, WrittenAsJSON {
     /// ISO-8601 UTC wall time of the change.
     public var time: String
     /// The status before (nil for the creation entry).
@@ -39,11 +39,7 @@ public struct HistoryEntry: Sendable, Hashable {
     }
 
     /// The entry as JSON.
-    public var json: JSONValue {
-        var out: [UInt8] = []
-        write(into: &out)
-        return JSONValue(writtenJSON: out)
-    }
+    public var json: JSONValue { writtenJSON }
 
     /// Appends ``json`` as compact JSON text to `out`.
     func write(into out: inout [UInt8]) {

@@ -3,7 +3,7 @@ import JSON
 
 /// One pass of a job: a processing of one (run, module) with one software version. A
 /// reprocessing adds a pass; a retry does not (it counts an attempt).
-public struct Pass: Sendable, Hashable {
+public struct Pass: Sendable, Hashable, WrittenAsJSON {
     /// The pass number, 1-based, in creation order.
     public var pass: Int
     /// The current status; change it with ``transition(to:at:site:epoch:reason:)``.
@@ -144,11 +144,7 @@ extension Pass {
     }
 
     /// The pass as JSON, with the member names the `Views/` read.
-    public var json: JSONValue {
-        var out: [UInt8] = []
-        write(into: &out)
-        return JSONValue(writtenJSON: out)
-    }
+    public var json: JSONValue { writtenJSON }
 
     /// Appends ``json`` as compact JSON text to `out`.
     func write(into out: inout [UInt8]) {

@@ -1,7 +1,7 @@
 import JSON
 
 /// One batch job of a pass: one per subfile for a `sub_run` module, one (subrun nil) otherwise.
-public struct Subjob: Sendable, Hashable {
+public struct Subjob: Sendable, Hashable, WrittenAsJSON {
     /// The subfile number, or nil for a run-level subjob.
     public var subrun: Int?
     /// The subjob's status.
@@ -47,11 +47,7 @@ public struct Subjob: Sendable, Hashable {
     }
 
     /// The subjob as JSON.
-    public var json: JSONValue {
-        var out: [UInt8] = []
-        write(into: &out)
-        return JSONValue(writtenJSON: out)
-    }
+    public var json: JSONValue { writtenJSON }
 
     /// Appends ``json`` as compact JSON text to `out`.
     func write(into out: inout [UInt8]) {
