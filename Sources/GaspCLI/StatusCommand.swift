@@ -9,7 +9,7 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the lease holder, its epoch and last renewal, and every site's heartbeat.",
-        discussion: "Reads only; needs no lease. --json prints one object for scripts. Exit status 0 when the lease was renewed (or, in rotate mode, handed on) within its lease seconds, 3 when it is free or overdue, 1 on errors."
+        discussion: "Reads only; needs no lease. --json prints one object for scripts. Exit status 0 when the lease was renewed (or, in rotate mode, handed on) within its lease seconds and no problem was found; 3 when the lease is free or overdue; 4 when problems are listed (passes nobody follows, batch jobs of reset passes not yet cancelled, writes refused by the fencing rule, two workers under one site name, an enabled site stopped or not heartbeating); 1 on errors."
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -42,5 +42,6 @@ struct StatusCommand: AsyncParsableCommand {
         let fresh = (status.leaseAge ?? .infinity) <= (status.lease?.leaseSeconds ?? 0) * 1.05
         let healthy = fresh && (status.lease?.holder != nil || status.lease?.mode == .rotate)
         if !healthy { throw ExitCode(3) }
+        if !status.problems.isEmpty { throw ExitCode(4) }
     }
 }

@@ -54,7 +54,8 @@ public struct WorkerCommand: AsyncParsableCommand {
                     mode: settings.mode == .rotate ? .rotate : .hold,
                     heartbeatInterval: .milliseconds(Int((settings.heartbeatSeconds * 1000).rounded())),
                     cycleInterval: .milliseconds(Int((settings.cycleSeconds * 1000).rounded())),
-                    capacity: settings.capacity, backend: settings.backend, supportedVersions: settings.supportedVersions),
+                    capacity: settings.capacity, backend: settings.backend, supportedVersions: settings.supportedVersions,
+                    deadAfterSeconds: settings.deadAfterSeconds),
                 cycle: cycle, logger: logger)
             logger.info("worker starting", metadata: [
                 "site": "\(name)", "instance": "\(worker.identity.instance)", "scope": "\(settings.leaseScope)",

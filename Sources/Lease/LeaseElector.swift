@@ -45,6 +45,7 @@ public final class LeaseElector<C: Clock>: Sendable where C.Duration == Duration
     let continuation: AsyncStream<LeaseTransition>.Continuation
     let stopSignal = StopSignal()
     let observer: Mutex<LeaseObserver<C.Instant>>
+    let standingBackFlag = Mutex(false)
 
     /// An elector for `client`'s lease, timed by `clock`.
     public init(client: LeaseClient, configuration: LeaseElectorConfiguration, clock: C) throws(LeaseError) {
@@ -69,6 +70,16 @@ public final class LeaseElector<C: Clock>: Sendable where C.Duration == Duration
         observer.withLock { $0.turnOrder = sites }
     }
 
+    /// Makes this instance stand back (true) or contend again (false). Standing back, it
+    /// watches the lease but does not acquire it, e.g. while its site is draining and another
+    /// site can work. Takes effect at the next read of the document.
+    public func setStandingBack(_ standingBack: Bool) {
+        standingBackFlag.withLock { $0 = standingBack }
+    }
+
+    /// Whether this instance stands back from acquiring (see ``setStandingBack(_:)``).
+    public var isStandingBack: Bool { standingBackFlag.withLock { $0 } }
+
     /// Asks ``run(_:)`` to stop gracefully: the guarded work is cancelled, and once it has
     /// stopped the lease is released; then ``run(_:)`` returns.
     public func stop() { stopSignal.fire() }
@@ -92,7 +103,7 @@ public final class LeaseElector<C: Clock>: Sendable where C.Duration == Duration
             storeAnswered(failures: &failures)
             update { $0.observe(read, at: clock.now) }
 
-            guard observer.withLock({ $0.mayAcquire }) else {
+            guard observer.withLock({ $0.mayAcquire }), !isStandingBack else {
                 let now = clock.now
                 let lease = read?.leaseDuration ?? .seconds(configuration.leaseSeconds)
                 var wake = now.advanced(by: configuration.pollInterval(for: lease))

@@ -60,6 +60,18 @@ public struct SiteDocument: Sendable, Hashable {
     public var heartbeat: String?
     /// How often the worker heartbeats, in seconds.
     public var heartbeatSeconds: Double
+    /// How long the site may go without a heartbeat before its passes are reset and run
+    /// elsewhere (its batch jobs may still be running: minutes, not heartbeats).
+    public var deadAfterSeconds: Double
+    /// How often the site follows its passes (the worker's cycle interval), in seconds.
+    public var cycleSeconds: Double?
+    /// When the site last followed its passes through its batch system (its wall clock).
+    public var monitored: String?
+    /// How many of the worker's writes the fencing rule refused since it started (each one a
+    /// sign that it acted after a newer lease holder had taken over).
+    public var fencedWrites: Int
+    /// The last write the fencing rule refused: document, epoch, time and reason.
+    public var lastFencedWrite: JSONValue?
     /// Members this type does not know, kept when the document is rewritten.
     public var extra: JSONObject
 
@@ -84,8 +96,16 @@ public struct SiteDocument: Sendable, Hashable {
         self.started = nil
         self.heartbeat = nil
         self.heartbeatSeconds = heartbeatSeconds
+        self.deadAfterSeconds = Self.defaultDeadAfterSeconds
+        self.fencedWrites = 0
+        self.lastFencedWrite = nil
+        self.cycleSeconds = nil
+        self.monitored = nil
         self.extra = [:]
     }
+
+    /// The default of ``deadAfterSeconds``: five minutes.
+    public static let defaultDeadAfterSeconds: Double = 300
 
     /// The document id for `name`.
     public static func id(name: String) -> String { "site:" + name }
@@ -140,6 +160,11 @@ extension SiteDocument {
         }
         started = members["started"]?.stringValue
         heartbeat = members["heartbeat"]?.stringValue
+        if let seconds = members["dead_after_seconds"]?.doubleValue, seconds.isFinite, seconds > 0 { deadAfterSeconds = seconds }
+        fencedWrites = max(0, members["fenced_writes"]?.intValue ?? 0)
+        cycleSeconds = members["cycle_seconds"]?.doubleValue.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+        monitored = members["monitored"]?.stringValue
+        lastFencedWrite = members["last_fenced_write"].flatMap { $0.isNull ? nil : $0 }
         for known in Self.knownMembers { members[known] = nil }
         extra = members.filter { !$0.key.hasPrefix("_") }
     }
@@ -165,6 +190,12 @@ extension SiteDocument {
         members["heartbeat"] = heartbeat.map(JSONValue.string) ?? .null
         members["heartbeat_seconds"] = heartbeatSeconds == heartbeatSeconds.rounded() && abs(heartbeatSeconds) < 1e15
             ? .int(Int64(heartbeatSeconds)) : .double(heartbeatSeconds)
+        members["dead_after_seconds"] = deadAfterSeconds == deadAfterSeconds.rounded() && abs(deadAfterSeconds) < 1e15
+            ? .int(Int64(deadAfterSeconds)) : .double(deadAfterSeconds)
+        if let cycleSeconds { members["cycle_seconds"] = .double(cycleSeconds) }
+        members["monitored"] = monitored.map(JSONValue.string) ?? .null
+        members["fenced_writes"] = .int(fencedWrites)
+        if let lastFencedWrite { members["last_fenced_write"] = lastFencedWrite }
         for (key, value) in extra where members[key] == nil { members[key] = value }
         return .object(members)
     }
@@ -172,5 +203,6 @@ extension SiteDocument {
     static let knownMembers = [
         "_id", "_rev", "type", "name", "host", "pid", "instance", "version", "backend", "capacity",
         "supported_versions", "enabled", "draining", "state", "lease", "started", "heartbeat", "heartbeat_seconds",
+        "dead_after_seconds", "fenced_writes", "last_fenced_write", "cycle_seconds", "monitored",
     ]
 }

@@ -19,6 +19,10 @@ public struct WorkerSettings: Sendable, Equatable {
     public var heartbeatSeconds: Double
     /// How long the holder waits between cycles (hold), or the least time a turn lasts (rotate).
     public var cycleSeconds: Double
+    /// How long this site may go without a heartbeat before the fleet resets its passes and
+    /// runs them elsewhere (`dead_after_seconds`, default 300): its batch jobs may still run,
+    /// so minutes, well beyond a restart or a short network cut.
+    public var deadAfterSeconds: Double = 300
     /// How many passes the site runs at once.
     public var capacity: Int
     /// The batch backend kind (`local`, `slurm`, `condor`, `pbs`, `sge`, `lsf`).
@@ -67,7 +71,7 @@ extension WorkerSettings {
     static func read(_ reader: YAMLReader) throws(ConfigurationError) -> WorkerSettings {
         try reader.rejectUnknownKeys([
             "lease", "heartbeat_seconds", "cycle_seconds", "capacity", "backend", "supported_versions", "output_root", "queue_order",
-            "sense", "schedules",
+            "sense", "schedules", "dead_after_seconds",
         ])
         var settings = WorkerSettings()
         if let lease = try reader.child("lease") {
@@ -102,6 +106,16 @@ extension WorkerSettings {
                 throw (try reader.child("cycle_seconds") ?? reader).error(.invalidValue, "must be between 0 and 86400, not \(seconds)")
             }
             settings.cycleSeconds = seconds
+        }
+        if let seconds = try reader.double("dead_after_seconds") {
+            let least = max(3 * settings.heartbeatSeconds, settings.leaseSeconds)
+            guard seconds.isFinite, seconds >= least, seconds <= 7 * 86_400 else {
+                throw (try reader.child("dead_after_seconds") ?? reader).error(
+                    .invalidValue, "must be at least three heartbeats and the lease (\(least) s) and at most a week, not \(seconds)")
+            }
+            settings.deadAfterSeconds = seconds
+        } else {
+            settings.deadAfterSeconds = max(300, 3 * settings.heartbeatSeconds, settings.leaseSeconds)
         }
         if let capacity = try reader.int("capacity") {
             guard capacity >= 0 else { throw (try reader.child("capacity") ?? reader).error(.invalidValue, "must not be negative") }

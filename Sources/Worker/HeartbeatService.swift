@@ -13,13 +13,23 @@ public struct HeartbeatService: Service {
     public let heartbeat: Heartbeat
     /// The time between beats.
     public let interval: Duration
-    /// Called after each successful beat with the live sites (the rotate-mode turn order).
-    public let onBeat: @Sendable ([String]) -> Void
+    /// Called after each successful beat with what it read of the fleet.
+    public let onBeat: @Sendable (FleetView) -> Void
+
+    /// What one beat read of the fleet.
+    public struct FleetView: Sendable, Hashable {
+        /// The live, enabled sites by name (the rotate-mode turn order).
+        public var liveSites: [String]
+        /// The live sites that can take work, this one included when it can.
+        public var workingSites: [String]
+        /// Whether this site can take work (enabled, not draining, with capacity).
+        public var acceptsWork: Bool
+    }
     let logger: Logger
     let doorbell = Doorbell()
 
     /// A service beating `heartbeat` every `interval`.
-    public init(heartbeat: Heartbeat, interval: Duration, logger: Logger, onBeat: @escaping @Sendable ([String]) -> Void = { _ in }) {
+    public init(heartbeat: Heartbeat, interval: Duration, logger: Logger, onBeat: @escaping @Sendable (FleetView) -> Void = { _ in }) {
         self.heartbeat = heartbeat
         self.interval = interval
         self.logger = logger
@@ -31,13 +41,20 @@ public struct HeartbeatService: Service {
 
     public func run() async throws {
         var failures = 0
+        var reportedOther: String?
         await withGracefulShutdownHandler {
             while !doorbell.isClosed && !Task.isCancelled {
                 do {
                     try await heartbeat.beat()
                     if failures > 0 { logger.notice("heartbeat written again", metadata: ["after_failures": "\(failures)"]) }
                     failures = 0
-                    onBeat(await heartbeat.liveSites())
+                    onBeat(FleetView(
+                        liveSites: await heartbeat.liveSites(), workingSites: await heartbeat.workingSites(),
+                        acceptsWork: await heartbeat.acceptsWork))
+                    if let other = await heartbeat.otherInstance, reportedOther != other {
+                        reportedOther = other
+                        logger.error("another worker runs under this site's name", metadata: ["other_instance": "\(other)"])
+                    }
                 } catch {
                     failures += 1
                     if failures == 1 || failures % 60 == 0 {

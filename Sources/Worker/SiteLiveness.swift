@@ -48,7 +48,7 @@ public struct SiteLiveness<Instant: InstantProtocol>: Sendable where Instant.Dur
                 var changedAt: Instant?
                 if let text = site.heartbeat, let beat = Self.parse(text) {
                     let age = wallNow.timeIntervalSince(beat)
-                    if age < stalenessSeconds(for: site) {
+                    if age.isFinite, age < 10 * 365 * 86_400 {
                         changedAt = now.advanced(by: .seconds(-max(0, age)))
                     }
                 }
@@ -64,6 +64,30 @@ public struct SiteLiveness<Instant: InstantProtocol>: Sendable where Instant.Dur
         guard let sighting = sightings[name], let changedAt = sighting.changedAt else { return false }
         guard sighting.document.state != .stopped else { return false }
         return changedAt.duration(to: now) < staleness(for: sighting.document)
+    }
+
+    /// Whether `name` is dead at `now`: no new revision of its document for longer than its own
+    /// `dead_after_seconds` (a first sighting judged by its wall-clock heartbeat time), or no
+    /// heartbeat ever. A site stopped gracefully is dead only after the same time: its batch
+    /// jobs may still be running.
+    public func isDead(_ name: String, at now: Instant) -> Bool {
+        guard let sighting = sightings[name] else { return false }
+        guard let changedAt = sighting.changedAt else { return true }
+        return changedAt.duration(to: now) >= .seconds(max(1, sighting.document.deadAfterSeconds))
+    }
+
+    /// The dead sites at `now` with the revision of their document as last read.
+    public func deadSites(at now: Instant) -> [(name: String, rev: String?)] {
+        sightings.keys.sorted().filter { isDead($0, at: now) }.map { ($0, sightings[$0]?.rev) }
+    }
+
+    /// The live sites at `now` that can take work (enabled, not draining, with capacity), by
+    /// name: the sites a holder that cannot work hands the lease to.
+    public func workingSites(at now: Instant) -> [String] {
+        sightings.keys.filter { name in
+            guard isLive(name, at: now), let document = sightings[name]?.document else { return false }
+            return document.acceptsWork && document.capacity > 0
+        }.sorted()
     }
 
     /// The live, enabled sites at `now`, by name: the rotate-mode turn order.

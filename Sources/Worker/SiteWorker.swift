@@ -34,6 +34,8 @@ public struct SiteWorker: Sendable {
     let cycle: any GuardedCycle
     let record: CycleRecord
     let logger: Logger
+    /// The holder's cycle and the site's own round pass through it one at a time.
+    let gate = SerialGate()
 
     /// A worker for `configuration.site` in `database`, running `cycle` while it holds the lease.
     public init(
@@ -58,7 +60,11 @@ public struct SiteWorker: Sendable {
             supportedVersions: configuration.supportedVersions,
             heartbeatSeconds: Double(configuration.heartbeatInterval.components.seconds)
                 + Double(configuration.heartbeatInterval.components.attoseconds) / 1e18)
-        let heartbeat = Heartbeat(database: database, site: site)
+        var described = site
+        described.deadAfterSeconds = configuration.deadAfterSeconds
+        described.cycleSeconds = Double(configuration.cycleInterval.components.seconds)
+            + Double(configuration.cycleInterval.components.attoseconds) / 1e18
+        let heartbeat = Heartbeat(database: database, site: described)
         self.heartbeat = heartbeat
         // In rotate mode the lease changes hands every turn: reading it every twentieth of the
         // lease (at most every half second) keeps a hand-off well under a second.
@@ -72,12 +78,17 @@ public struct SiteWorker: Sendable {
         self.elector = elector
         self.heartbeatService = HeartbeatService(
             heartbeat: heartbeat, interval: configuration.heartbeatInterval, logger: logger,
-            onBeat: { live in elector.setTurnOrder(live) })
+            onBeat: { fleet in
+                elector.setTurnOrder(fleet.liveSites)
+                // A site that cannot work (draining, disabled, no capacity) leaves the lease to
+                // one that can, while there is one.
+                elector.setStandingBack(!fleet.acceptsWork && fleet.workingSites.contains { $0 != configuration.site })
+            })
     }
 
     /// The worker's services, in start order: heartbeat first, lease second (so a graceful
     /// shutdown releases the lease before the last heartbeat).
-    public var services: [any Service] { [heartbeatService, LeaseWorkService(worker: self)] }
+    public var services: [any Service] { [heartbeatService, SiteRoundService(worker: self), LeaseWorkService(worker: self)] }
 
     /// Runs the worker until SIGTERM or SIGINT (then shuts down gracefully) or until the lease
     /// meets a configuration error (401, 403, a missing database), which it throws.
@@ -85,6 +96,7 @@ public struct SiteWorker: Sendable {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: heartbeatService),
+                .init(service: SiteRoundService(worker: self)),
                 .init(service: LeaseWorkService(worker: self), successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
             ],
@@ -103,16 +115,23 @@ public struct SiteWorker: Sendable {
             let started = clock.now
             let startedAt = WallClock.now()
             do {
-                let summary = try await cycle.runCycle(term, context: await heartbeat.cycleContext())
-                try term.checkHeld()
-                try await record.append(summary, term: term, started: startedAt, finished: WallClock.now())
-                let counts = summary.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-                logger.info("cycle finished", metadata: ["epoch": "\(term.epoch)", "counts": "\(counts.isEmpty ? "nothing to do" : counts)"])
+                try await gate.run {
+                    let summary = try await cycle.runCycle(term, context: await heartbeat.cycleContext())
+                    try term.checkHeld()
+                    await heartbeat.recordMonitored()
+                    try await record.append(summary, term: term, started: startedAt, finished: WallClock.now())
+                    let counts = summary.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                    logger.info("cycle finished", metadata: ["epoch": "\(term.epoch)", "counts": "\(counts.isEmpty ? "nothing to do" : counts)"])
+                }
                 failures = 0
             } catch let error as LeaseError {
                 // Lost, or fenced off by a newer holder: the holding ends here.
                 throw error
-            } catch let error as CouchError where error.code == .forbidden && (error.reason ?? "").contains("epoch") {
+            } catch let refusal as FencedWriteRefused {
+                await fenced(refusal)
+                throw LeaseError(.notHeld, "a newer holder has written: \(refusal)")
+            } catch let error as CouchError where FencedWriteRefused.isFencing(error) {
+                await fenced(FencedWriteRefused(documentID: record.documentID, epoch: term.epoch, reason: error.reason ?? "\(error)"))
                 throw LeaseError(.notHeld, "a newer holder has written: \(error)")
             } catch {
                 if Task.isCancelled { throw error }
@@ -127,6 +146,50 @@ public struct SiteWorker: Sendable {
                 let next = await heartbeat.nextSite()
                 return .to(next)
             }
+            // A holder that cannot work hands the lease to a site that can.
+            if !(await heartbeat.acceptsWork), let next = await heartbeat.workingSites().first(where: { $0 != configuration.site }) {
+                try term.checkHeld()
+                let own = await heartbeat.site
+                let why = own.capacity == 0 ? "capacity 0" : !own.enabled ? "disabled" : "draining"
+                logger.notice("handing the lease to a site that can work", metadata: [
+                    "epoch": "\(term.epoch)", "next": "\(next)", "why": "\(why)",
+                ])
+                elector.setStandingBack(true)
+                return .to(next)
+            }
+        }
+    }
+
+    /// Logs and counts a write the fencing rule refused: this worker acted after a newer holder.
+    func fenced(_ refusal: FencedWriteRefused) async {
+        logger.error("write refused by the fencing rule", metadata: [
+            "document": "\(refusal.documentID)", "epoch": "\(refusal.epoch.map(String.init) ?? "kept")", "reason": "\(refusal.reason)",
+        ])
+        await heartbeat.recordFencedWrite(refusal)
+        heartbeatService.wake()
+    }
+
+    /// The site's own round while this worker does not hold the lease: its passes followed
+    /// through its batch system, work abandoned while it was away cleaned up.
+    func siteRound() async {
+        guard !elector.state.isHolding else { return }
+        do {
+            try await gate.run {
+                // The lease may have been taken while waiting at the gate: the holder's cycle
+                // covers this site then.
+                guard !elector.state.isHolding else { return }
+                let summary = try await cycle.runSiteCycle(context: await heartbeat.cycleContext())
+                await heartbeat.recordMonitored()
+                if !summary.counts.isEmpty {
+                    let counts = summary.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                    logger.info("site round finished", metadata: ["counts": "\(counts)"])
+                }
+            }
+        } catch let refusal as FencedWriteRefused {
+            await fenced(refusal)
+        } catch {
+            if Task.isCancelled { return }
+            logger.warning("site round failed", metadata: ["error": "\(error)"])
         }
     }
 
@@ -142,6 +205,26 @@ public struct SiteWorker: Sendable {
             heartbeatService.wake()
         default:
             break
+        }
+    }
+}
+
+/// The site's own round as a `Service`: every cycle interval, while the worker does not hold
+/// the lease, it follows the site's passes through the site's batch system, so that a pass
+/// never waits for its site to hold the lease again (a standby, a site that just restarted,
+/// a holder that lost the lease). Stops at graceful shutdown.
+struct SiteRoundService: Service {
+    let worker: SiteWorker
+
+    func run() async throws {
+        let doorbell = Doorbell()
+        await withGracefulShutdownHandler {
+            while !doorbell.isClosed && !Task.isCancelled {
+                await worker.siteRound()
+                await doorbell.wait(for: worker.configuration.cycleInterval)
+            }
+        } onGracefulShutdown: {
+            doorbell.close()
         }
     }
 }

@@ -1,4 +1,5 @@
 import Lease
+import Processing
 
 /// What one site's worker needs to know: who it is, how it contends for the lease, and what it
 /// tells the fleet about itself in its heartbeat.
@@ -24,12 +25,16 @@ public struct SiteWorkerConfiguration: Sendable, Hashable {
     public var supportedVersions: [String]
     /// The gasp version the worker runs.
     public var version: String
+    /// How long this site may go without a heartbeat before the fleet resets its passes (its
+    /// batch jobs may still be running: minutes by default, far more than a restart takes).
+    public var deadAfterSeconds: Double
 
     /// A configuration; the defaults suit a site with one local slot.
     public init(
         site: String, scope: String = "processing", leaseSeconds: Double = 15, mode: LeaseMode = .hold,
         heartbeatInterval: Duration = .seconds(5), cycleInterval: Duration = .seconds(30), capacity: Int = 1,
-        backend: String = "local", supportedVersions: [String] = [], version: String = GaspVersion.current
+        backend: String = "local", supportedVersions: [String] = [], version: String = GaspVersion.current,
+        deadAfterSeconds: Double = SiteDocument.defaultDeadAfterSeconds
     ) {
         self.site = site
         self.scope = scope
@@ -41,6 +46,7 @@ public struct SiteWorkerConfiguration: Sendable, Hashable {
         self.backend = backend
         self.supportedVersions = supportedVersions
         self.version = version
+        self.deadAfterSeconds = deadAfterSeconds
     }
 }
 

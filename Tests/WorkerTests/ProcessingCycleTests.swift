@@ -172,7 +172,7 @@ struct ProcessingCycleTests {
         }
     }
 
-    @Test("passes locked to a site whose heartbeat stopped are reset, with the reason")
+    @Test("passes locked to a dead site are reset, with the reason, and its batch jobs recorded as abandoned")
     func staleSiteReset() async throws {
         try await CycleFixture.with { f in
             try await f.enqueue("Analysis", runs: [800])
@@ -185,7 +185,9 @@ struct ProcessingCycleTests {
             let pass = try await f.job("Analysis", 800).passes[0]
             #expect(pass.status == .waiting)
             #expect(pass.site == nil)
-            #expect(pass.history.last?.reason == "reset: site site-x stopped heartbeating")
+            #expect(pass.history.last?.reason?.hasPrefix("reset: site site-x has not heartbeat") == true)
+            #expect(pass.abandoned.map(\.site) == ["site-x"])
+            #expect(pass.abandoned.allSatisfy { $0.backendID == "12345" && $0.attempt == 1 })
         }
     }
 
@@ -200,7 +202,7 @@ struct ProcessingCycleTests {
             await #expect {
                 _ = try await f.cycle.runCycle(f.term, context: f.context)
             } throws: { error in
-                (error as? LeaseError)?.code == .notHeld
+                (error as? FencedWriteRefused)?.documentID == "job:Analysis:0000000900"
             }
             #expect(try f.backend.submissionLog.entries().isEmpty)
         }

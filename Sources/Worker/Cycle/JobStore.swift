@@ -3,10 +3,11 @@ import JSON
 import Lease
 import Processing
 
-/// Reads and writes job documents for the cycle: in bulk, every write fenced with the term's
-/// epoch. A write refused by the fencing rule (403) means a newer holder exists: it throws
-/// ``LeaseError/Code/notHeld`` so the cycle stops at once. A conflict (someone wrote the job
-/// in between, e.g. an operator or `gasp enqueue`) leaves that job for the next cycle.
+/// Reads and writes job documents for the cycle: in bulk, every write of the lease holder
+/// fenced with its epoch, a site's own monitoring keeping the epoch each document carries. A
+/// write refused by the fencing rule (403) means a newer holder exists: it throws
+/// ``FencedWriteRefused`` so the cycle stops at once. A conflict (someone wrote the job in
+/// between, e.g. an operator, `gasp enqueue` or the holder) leaves that job for the next cycle.
 struct JobStore: Sendable {
     let database: CouchDatabase
 
@@ -39,12 +40,19 @@ struct JobStore: Sendable {
     /// Writes `jobs` fenced with `term`'s epoch (never lower than the epoch a job carries);
     /// returns the jobs written, with their new revisions.
     func write(_ jobs: [JobDocument], term: LeaseTerm, attachments: [String: [(name: String, data: [UInt8])]] = [:]) async throws -> [JobDocument] {
+        try await write(jobs, epoch: term.epoch, attachments: attachments)
+    }
+
+    /// Writes `jobs` with `epoch` stamped on each (nil: each keeps the epoch it carries);
+    /// returns the jobs written, with their new revisions.
+    func write(_ jobs: [JobDocument], epoch: Int64?, attachments: [String: [(name: String, data: [UInt8])]] = [:]) async throws -> [JobDocument] {
         guard !jobs.isEmpty else { return [] }
         var written: [JobDocument] = []
         for chunk in stride(from: 0, to: jobs.count, by: 500) {
             let batch = Array(jobs[chunk..<min(chunk + 500, jobs.count)])
             let bodies: [JSONValue] = batch.map { job in
-                var body = term.fenced(job.json)
+                var body = job.json
+                if let epoch { body["epoch"] = .int(epoch) }
                 for attachment in attachments[job.id] ?? [] {
                     InlineAttachment.attach(attachment.data, named: attachment.name, contentType: "text/plain", to: &body)
                 }
@@ -56,10 +64,10 @@ struct JobStore: Sendable {
                 case .saved(let rev):
                     var saved = job
                     saved.rev = rev
-                    saved.epoch = term.epoch
+                    if let epoch { saved.epoch = epoch }
                     written.append(saved)
-                case .rejected(let error, let reason) where error == "forbidden" && reason.contains("epoch"):
-                    throw LeaseError(.notHeld, "\(job.id): \(reason); a newer lease holder has written it")
+                case .rejected(let error, let reason) where FencedWriteRefused.isFencing(error: error, reason: reason):
+                    throw FencedWriteRefused(documentID: job.id, epoch: epoch, reason: reason)
                 case .rejected:
                     continue
                 }

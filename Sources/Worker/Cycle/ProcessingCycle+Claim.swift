@@ -76,28 +76,38 @@ extension ProcessingCycle {
         // (a conflict) is not submitted.
         let written = try await store.write(Array(claimed.values), term: term)
         counts.add("claimed", written.reduce(0) { $0 + (claimsPerJob[$1.id] ?? 0) })
+        FailPoint.hit(.afterClaim)
+        let authority = CycleAuthority(term: term, context: context)
         var recorded = written
         do {
-            try await submitUnrecorded(&recorded, site: context.site, lookUpFirst: false, counts: &counts)
+            try await submitUnrecorded(&recorded, authority: authority, lookUpFirst: false, counts: &counts)
         } catch {
-            // Record the batch ids of what was submitted before the failure; the rest is found
-            // by name or submitted by the next cycle.
-            _ = try? await store.write(recorded, term: term)
+            // Record the batch ids of what was submitted before the failure (unless the holding
+            // is over: a newer holder's writes win); the rest is found by name or submitted by
+            // the next cycle of this site.
+            if term.isHeld { _ = try? await store.write(recorded, term: term) }
             throw error
         }
+        FailPoint.hit(.afterSubmit)
         _ = try await store.write(recorded, term: term)
     }
 
     /// Submits every claimed subjob of this site without a batch id. With `lookUpFirst`, each
     /// is first looked for by name (a previous holder may have submitted it and died before
     /// recording the id).
-    func submitUnrecorded(_ jobs: inout [JobDocument], site: String, lookUpFirst: Bool, counts: inout Counts) async throws {
+    ///
+    /// Every look-up and submission is preceded by ``CycleAuthority/checkBeforeActing()``: a
+    /// holder paused (or cut off) past its renew deadline, or whose round was cancelled, submits
+    /// nothing after it wakes.
+    func submitUnrecorded(_ jobs: inout [JobDocument], authority: CycleAuthority, lookUpFirst: Bool, counts: inout Counts) async throws {
+        let site = authority.site
         for j in jobs.indices {
             for p in jobs[j].passes.indices where jobs[j].passes[p].site == site && jobs[j].passes[p].status == .submitted {
                 let pass = jobs[j].passes[p]
                 guard let module = await catalogues.module(jobs[j].module, version: pass.version) else { continue }
                 for s in pass.subjobs.indices where pass.subjobs[s].status == .submitted && pass.subjobs[s].backendID == nil {
                     guard let name = pass.subjobs[s].backendName else { continue }
+                    try authority.checkBeforeActing()
                     if lookUpFirst, let found = try await backend.find(named: name) {
                         jobs[j].passes[p].subjobs[s].backendID = found.rawValue
                         counts.add("found")
@@ -107,6 +117,7 @@ extension ProcessingCycle {
                                             subrun: pass.subjobs[s].subrun)
                     let request = plan.request(module: module, pass: pass, root: settings.outputRoot)
                     try FileManager.default.createDirectory(atPath: request.workingDirectory, withIntermediateDirectories: true)
+                    try authority.checkBeforeActing()
                     let id = try await backend.submit(request)
                     jobs[j].passes[p].subjobs[s].backendID = id.rawValue
                     jobs[j].passes[p].subjobs[s].submitted = Timestamp.string(now())
@@ -118,12 +129,13 @@ extension ProcessingCycle {
 
     /// Active passes of this site with subjobs claimed but never recorded as submitted: looked
     /// up by name and submitted only if the batch system does not have them.
-    func recoverUnrecorded(_ jobs: inout [JobDocument], context: CycleContext, counts: inout Counts) async throws {
+    func recoverUnrecorded(_ jobs: inout [JobDocument], authority: CycleAuthority, counts: inout Counts) async throws {
+        let site = authority.site
         let pending = jobs.contains { job in
-            job.passes.contains { $0.site == context.site && $0.status == .submitted && $0.subjobs.contains { $0.status == .submitted && $0.backendID == nil } }
+            job.passes.contains { $0.site == site && $0.status == .submitted && $0.subjobs.contains { $0.status == .submitted && $0.backendID == nil } }
         }
         guard pending else { return }
-        try await submitUnrecorded(&jobs, site: context.site, lookUpFirst: true, counts: &counts)
+        try await submitUnrecorded(&jobs, authority: authority, lookUpFirst: true, counts: &counts)
     }
 
     /// Every calibration lock in force.

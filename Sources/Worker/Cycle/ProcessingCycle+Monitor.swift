@@ -7,12 +7,12 @@ import Processing
 extension ProcessingCycle {
     /// Monitors this site's submitted and running passes in one batch-system query, writes
     /// their status changes in bulk, and returns how many passes stay active (for capacity).
-    func monitor(term: LeaseTerm, context: CycleContext, counts: inout Counts) async throws -> Int {
+    func monitor(authority: CycleAuthority, context: CycleContext, counts: inout Counts) async throws -> Int {
         let ids = try await store.jobIDs(site: context.site, status: .submitted) + store.jobIDs(site: context.site, status: .running)
         var jobs = try await store.jobs(ids)
         // Subjobs claimed but whose batch id was never recorded (the holder died in between):
         // find them by name, so they are never submitted twice.
-        try await recoverUnrecorded(&jobs, context: context, counts: &counts)
+        if authority.siteMayAct { try await recoverUnrecorded(&jobs, authority: authority, counts: &counts) }
         let batchIDs = jobs.flatMap { job in
             job.passes.filter { $0.site == context.site && $0.status.isActive }.flatMap(\.subjobs).compactMap(\.backendID)
         }
@@ -26,7 +26,7 @@ extension ProcessingCycle {
             var jobChanged = false
             for index in job.passes.indices where job.passes[index].site == context.site && job.passes[index].status.isActive {
                 var pass = job.passes[index]
-                let outcome = try await follow(&pass, job: job, states: states, term: term, counts: &counts)
+                let outcome = try await follow(&pass, job: job, states: states, authority: authority, counts: &counts)
                 if outcome.changed {
                     job.passes[index] = pass
                     jobChanged = true
@@ -38,8 +38,8 @@ extension ProcessingCycle {
             if jobChanged { changed.append(job) }
         }
         // Outputs are catalogued before the passes that made them say completed.
-        if !dataDocuments.isEmpty { try await writeData(dataDocuments, term: term) }
-        _ = try await store.write(changed, term: term, attachments: attachments)
+        if !dataDocuments.isEmpty { try await writeData(dataDocuments, authority: authority) }
+        _ = try await store.write(changed, epoch: authority.epoch, attachments: attachments)
         return active
     }
 
@@ -52,7 +52,7 @@ extension ProcessingCycle {
 
     /// Brings one active pass up to date with its batch jobs, and decides it once they ended.
     func follow(
-        _ pass: inout Pass, job: JobDocument, states: [BackendJobID: BackendJobState], term: LeaseTerm, counts: inout Counts
+        _ pass: inout Pass, job: JobDocument, states: [BackendJobID: BackendJobState], authority: CycleAuthority, counts: inout Counts
     ) async throws -> FollowOutcome {
         var outcome = FollowOutcome()
         let time = now()
@@ -100,7 +100,7 @@ extension ProcessingCycle {
             for s in pass.subjobs.indices where pass.subjobs[s].backendID.map(vanished.contains) == true {
                 pass.subjobs[s] = Subjob(subrun: pass.subjobs[s].subrun)
             }
-            try pass.transition(to: .waiting, at: time, site: pass.site, epoch: term.epoch,
+            try pass.transition(to: .waiting, at: time, site: pass.site, epoch: authority.epoch,
                                 reason: "the batch system no longer knows \(vanished.joined(separator: ", "))")
             pass.site = nil
             counts.add("reset")
@@ -108,15 +108,15 @@ extension ProcessingCycle {
             return outcome
         }
         if pass.status == .submitted, pass.subjobs.contains(where: { $0.status == .running || $0.status == .completed }) {
-            try pass.transition(to: .running, at: time, site: pass.site, epoch: term.epoch, reason: "running in the batch system")
+            try pass.transition(to: .running, at: time, site: pass.site, epoch: authority.epoch, reason: "running in the batch system")
             outcome.changed = true
         }
         guard !pass.subjobs.contains(where: { $0.status.isActive }) else { return outcome }
         outcome.changed = true
         if pass.subjobs.allSatisfy({ $0.status == .completed }) {
-            try await complete(&pass, job: job, term: term, time: time, outcome: &outcome, counts: &counts)
+            try await complete(&pass, job: job, authority: authority, time: time, outcome: &outcome, counts: &counts)
         } else {
-            try await failOrRetry(&pass, job: job, term: term, time: time, errors: [], counts: &counts)
+            try await failOrRetry(&pass, job: job, authority: authority, time: time, errors: [], counts: &counts)
         }
         return outcome
     }
@@ -124,10 +124,10 @@ extension ProcessingCycle {
     /// Verifies every expected output; catalogues them and completes the pass, or fails it
     /// naming what is missing.
     func complete(
-        _ pass: inout Pass, job: JobDocument, term: LeaseTerm, time: Date, outcome: inout FollowOutcome, counts: inout Counts
+        _ pass: inout Pass, job: JobDocument, authority: CycleAuthority, time: Date, outcome: inout FollowOutcome, counts: inout Counts
     ) async throws {
         guard let module = await catalogues.module(job.module, version: pass.version) else {
-            try await failOrRetry(&pass, job: job, term: term, time: time, errors: ["no catalogue entry for \(job.module) in version \(pass.version)"], counts: &counts, retryable: false)
+            try await failOrRetry(&pass, job: job, authority: authority, time: time, errors: ["no catalogue entry for \(job.module) in version \(pass.version)"], counts: &counts, retryable: false)
             return
         }
         let plan = BatchJobPlan(module: job.module, run: job.run, pass: pass.pass, attempt: pass.attempts, subrun: nil)
@@ -141,7 +141,7 @@ extension ProcessingCycle {
                 pass.subjobs[s].status = .failed
                 pass.subjobs[s].extra["error"] = .string("missing outputs: " + names.joined(separator: ", "))
             }
-            try await failOrRetry(&pass, job: job, term: term, time: time, errors: [], counts: &counts)
+            try await failOrRetry(&pass, job: job, authority: authority, time: time, errors: [], counts: &counts)
             return
         }
         var found = check.found
@@ -153,6 +153,8 @@ extension ProcessingCycle {
                 for var file in files {
                     let draft = (file.location ?? directory).split(separator: "/").dropLast().joined(separator: "/")
                     let publisher = DraftPublisher(draftDirectory: "/" + draft, outputDirectory: destination)
+                    // Publishing is an act outside the database: only while this round may act.
+                    try authority.checkBeforeActing()
                     do {
                         try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
                         file.location = try await publisher.publish(name: file.name).file.path
@@ -161,7 +163,7 @@ extension ProcessingCycle {
                             pass.subjobs[s].status = .failed
                             pass.subjobs[s].extra["error"] = .string("publishing \(file.name): \(error)")
                         }
-                        try await failOrRetry(&pass, job: job, term: term, time: time, errors: [], counts: &counts)
+                        try await failOrRetry(&pass, job: job, authority: authority, time: time, errors: [], counts: &counts)
                         return
                     }
                     published.append(file)
@@ -172,10 +174,10 @@ extension ProcessingCycle {
         for (dataType, files) in found.sorted(by: { $0.key < $1.key }) {
             var data = DataDocument(module: job.module, run: job.run, pass: pass.pass, dataType: dataType, version: pass.version,
                                     labels: pass.labels, files: files)
-            data.epoch = term.epoch
+            data.epoch = authority.epoch
             outcome.data.append(data)
         }
-        try pass.transition(to: .completed, at: time, site: pass.site, epoch: term.epoch,
+        try pass.transition(to: .completed, at: time, site: pass.site, epoch: authority.epoch,
                             reason: "\(found.values.map(\.count).reduce(0, +)) outputs verified and catalogued")
         counts.add("completed")
     }
@@ -184,7 +186,7 @@ extension ProcessingCycle {
     /// failure is transient and attempts remain (only the failed subjobs run again), else
     /// `failed`, or `partFail` when some subjobs succeeded.
     func failOrRetry(
-        _ pass: inout Pass, job: JobDocument, term: LeaseTerm, time: Date, errors extra: [String], counts: inout Counts,
+        _ pass: inout Pass, job: JobDocument, authority: CycleAuthority, time: Date, errors extra: [String], counts: inout Counts,
         retryable: Bool = true
     ) async throws {
         let errors = extra + pass.subjobs.compactMap { $0.extra["error"]?.stringValue }
@@ -215,12 +217,12 @@ extension ProcessingCycle {
                 pass.subjobs[s] = Subjob(subrun: pass.subjobs[s].subrun)
             }
             pass.notBefore = Timestamp.string(notBefore)
-            try pass.transition(to: .waiting, at: time, site: pass.site, epoch: term.epoch, reason: "retry after: \(text)")
+            try pass.transition(to: .waiting, at: time, site: pass.site, epoch: authority.epoch, reason: "retry after: \(text)")
             pass.site = nil
             counts.add("retried")
         case .giveUp(let why):
             let someSucceeded = pass.subjobs.contains { $0.status == .completed }
-            try pass.transition(to: someSucceeded ? .partFail : .failed, at: time, site: pass.site, epoch: term.epoch,
+            try pass.transition(to: someSucceeded ? .partFail : .failed, at: time, site: pass.site, epoch: authority.epoch,
                                 reason: "\(text) (\(why))")
             counts.add(someSucceeded ? "partFail" : "failed")
         }
@@ -237,18 +239,19 @@ extension ProcessingCycle {
     }
 
     /// Writes the data documents of completed passes, keeping revisions of existing ones.
-    func writeData(_ documents: [DataDocument], term: LeaseTerm) async throws {
+    func writeData(_ documents: [DataDocument], authority: CycleAuthority) async throws {
         let existing = try await database.allDocs(.init(keys: documents.map(\.id))).rows
         let revs = Dictionary(
             existing.filter { !$0.deleted }.compactMap { row in row.rev.map { (row.key, $0) } }, uniquingKeysWith: { a, _ in a })
         let bodies: [JSONValue] = documents.map { document in
-            var body = term.fenced(document.json)
+            var body = document.json
+            if let epoch = authority.epoch { body["epoch"] = .int(epoch) }
             if let rev = revs[document.id] { body["_rev"] = .string(rev) }
             return body
         }
         for result in try await database.bulkDocs(bodies) {
-            if case .rejected(let error, let reason) = result.outcome, error == "forbidden", reason.contains("epoch") {
-                throw LeaseError(.notHeld, "\(result.id ?? "data"): \(reason)")
+            if case .rejected(let error, let reason) = result.outcome, FencedWriteRefused.isFencing(error: error, reason: reason) {
+                throw FencedWriteRefused(documentID: result.id ?? "data", epoch: authority.epoch, reason: reason)
             }
         }
     }

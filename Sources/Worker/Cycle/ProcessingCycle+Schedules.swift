@@ -35,7 +35,9 @@ extension ProcessingCycle {
     func createOnce(_ document: JSONValue) async throws {
         let result = try await database.bulkDocs([document]).first
         if case .rejected(let error, let reason)? = result?.outcome, error != "conflict" {
-            if error == "forbidden", reason.contains("epoch") { throw LeaseError(.notHeld, "\(result?.id ?? ""): \(reason)") }
+            if FencedWriteRefused.isFencing(error: error, reason: reason) {
+                throw FencedWriteRefused(documentID: result?.id ?? "", epoch: document["epoch"]?.numberValue?.int64Value, reason: reason)
+            }
             throw CouchError(code: .forbidden, reason: "\(result?.id ?? ""): \(error): \(reason)", method: "POST", path: "_bulk_docs")
         }
     }

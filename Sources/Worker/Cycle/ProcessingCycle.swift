@@ -47,16 +47,28 @@ public struct ProcessingCycle: GuardedCycle {
         var counts = Counts()
         if let sense = settings.sense { try await senseRuns(sense, term: term, context: context, counts: &counts) }
         try term.checkHeld()
-        let active = try await monitor(term: term, context: context, counts: &counts)
+        let authority = CycleAuthority(term: term, context: context)
+        let active = try await monitor(authority: authority, context: context, counts: &counts)
+        if authority.siteMayAct { try await cleanUpAbandoned(authority: authority, counts: &counts) }
         try term.checkHeld()
-        try await resetStaleSites(term: term, context: context, counts: &counts)
+        try await resetDeadSites(term: term, context: context, counts: &counts)
         try term.checkHeld()
-        if context.mayClaim {
+        // Nothing is claimed while the site may not act on its batch system (its heartbeat
+        // only just started, or stalled): the claims could not be submitted.
+        if context.mayClaim && authority.siteMayAct {
             let free = max(0, settings.capacity - active)
             if free > 0 { try await claimAndSubmit(free: free, term: term, context: context, counts: &counts) }
         }
         try term.checkHeld()
         for schedule in settings.schedules { try await createDueWindows(schedule, term: term, counts: &counts) }
+        return CycleSummary(counts: counts.values.filter { $0.value > 0 })
+    }
+
+    public func runSiteCycle(context: CycleContext) async throws -> CycleSummary {
+        var counts = Counts()
+        let authority = CycleAuthority(context: context)
+        _ = try await monitor(authority: authority, context: context, counts: &counts)
+        if authority.siteMayAct { try await cleanUpAbandoned(authority: authority, counts: &counts) }
         return CycleSummary(counts: counts.values.filter { $0.value > 0 })
     }
 
