@@ -15,7 +15,10 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// A worker for `site` on `couch`'s database `database` (not started yet), with the lease
     /// and timing settings of `worker` (the YAML `worker:` section's members, one per line).
-    public init(site: String, couch: TestCouch, database: String, directory: URL, worker: [String]) throws {
+    /// `environment` adds variables to the worker's environment (e.g. `GASP_FAILPOINTS`).
+    public init(
+        site: String, couch: TestCouch, database: String, directory: URL, worker: [String], environment extra: [String: String] = [:]
+    ) throws {
         self.site = site
         configFile = directory.appendingPathComponent("\(site).yaml")
         logFile = directory.appendingPathComponent("\(site)-\(UUID().uuidString.prefix(8)).log")
@@ -33,6 +36,15 @@ public final class WorkerProcess: @unchecked Sendable {
         try yaml.write(to: configFile, atomically: true, encoding: .utf8)
         environment = ProcessInfo.processInfo.environment
         environment["GASP_TEST_WORKER_PASSWORD"] = couch.adminPassword
+        for (key, value) in extra { environment[key] = value }
+    }
+
+    /// Whether the process is stopped (SIGSTOP, or a fail point that stopped it), from
+    /// `/proc/<pid>/stat`.
+    public var isStopped: Bool {
+        guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(close, offsetBy: 2)...].first == "T"
     }
 
     private var environment: [String: String]
