@@ -5,8 +5,8 @@ import Processing
 
 /// Keeps a run's `processing_status` following its jobs: `done` once every job's last pass
 /// completed; `failed`, with the reason and the failure count raised, once one failed for good
-/// (see ``RunStatusRule``). Only runs in automatic processing (a `processing_status` that is
-/// not null) are touched.
+/// (see ``RunStatusRule``, which also says which runs follow: not `pending` ones). A run
+/// without a run document has nothing to write.
 public struct RunStatusUpdater: Sendable {
     public var database: CouchDatabase
     /// The lease epoch to stamp (nil: keep the document's own).
@@ -27,7 +27,7 @@ public struct RunStatusUpdater: Sendable {
         for number in numbers {
             if let document = documents[RunDocument.id(run: number)] {
                 let run = try JobCreator.runDocument(document)
-                if run.processingStatus != nil { runs.append(run) }
+                if run.processingStatus != .pending { runs.append(run) }
             }
         }
         guard !runs.isEmpty else { return [] }
@@ -38,12 +38,7 @@ public struct RunStatusUpdater: Sendable {
             let job = try JobCreator.jobDocument(doc)
             jobs[job.run, default: []].append(job)
         }
-        var changed: [RunDocument] = []
-        for run in runs {
-            guard var updated = RunStatusRule.apply(RunStatusRule.outcome(jobs: jobs[run.run] ?? []), to: run) else { continue }
-            if let epoch { updated.epoch = epoch }
-            changed.append(updated)
-        }
+        let changed = Self.changes(runs: runs, jobs: jobs, epoch: epoch)
         var written: [RunDocument] = []
         let results = try await access.write(changed.map(\.json))
         for (run, result) in zip(changed, results) {
@@ -59,6 +54,17 @@ public struct RunStatusUpdater: Sendable {
             }
         }
         return written
+    }
+
+    /// The runs of `runs` whose `processing_status` changes for their jobs (`jobs`, by run
+    /// number), stamped with `epoch` when given: the pure part of ``update(runs:)``, which the
+    /// gasp cycle also uses to write through its own fenced store.
+    public static func changes(runs: [RunDocument], jobs: [Int: [JobDocument]], epoch: Int64?) -> [RunDocument] {
+        runs.compactMap { run in
+            guard var updated = RunStatusRule.apply(RunStatusRule.outcome(jobs: jobs[run.run] ?? []), to: run) else { return nil }
+            if let epoch { updated.epoch = epoch }
+            return updated
+        }
     }
 
     /// Updates every `queued` run (up to `limit`); returns the runs changed.

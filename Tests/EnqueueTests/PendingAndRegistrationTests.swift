@@ -164,6 +164,34 @@ struct PendingAndRegistrationTests {
         }
     }
 
+    @Test("unknown placeholders in a catalogue file's commands: file, line and column of the command, and the nearest known one")
+    func unknownCommandPlaceholders() {
+        let text = """
+            version: 7.0.9
+            modules:
+              Processing:
+                kind: macro
+                level: sub_run
+                command: "rat {runn} {bogus} -o {output} ${HOME}/p.mac"
+                outputs: [{data_type: ratds, pattern: "P_{run10}_s{subrun}.root"}]
+              Analysis:
+                kind: macro
+                level: run
+                prerequisites: [Processing]
+                command: "rat -i {inputs} {outptu}"
+            """
+        do {
+            _ = try CatalogueStore.parse(text, file: "cat.yaml")
+            Issue.record("must fail")
+        } catch {
+            let lines = error.problems.map(\.description)
+            #expect(lines.contains("cat.yaml:6:5: modules.Processing.command: unknown placeholder {runn} (did you mean {run}?)"))
+            #expect(lines.contains { $0.hasPrefix("cat.yaml:6:5: modules.Processing.command: unknown placeholder {bogus} (known: ") })
+            #expect(lines.contains("cat.yaml:12:5: modules.Analysis.command: unknown placeholder {outptu} (did you mean {output}?)"))
+            #expect(error.problems.count == 3, "\(lines)")
+        }
+    }
+
     @Test("a broken catalogue file: every problem with file, line and column")
     func brokenCatalogue() {
         let text = """

@@ -125,5 +125,21 @@ struct InputFileTests {
         #expect(marked?.processingStatus == .failed && marked?.failureCount == 1)
         #expect(RunStatusRule.apply(failed, to: marked!) == nil, "the same failure is counted once")
         #expect(RunStatusRule.apply(.done, to: run)?.processingStatus == .done)
+        // A run whose jobs were enqueued by hand (no processing_status) gets an outcome too; a
+        // pending run waits for its new passes.
+        let byHand = RunDocument(run: 1, runType: "Physics")
+        #expect(RunStatusRule.apply(.done, to: byHand)?.processingStatus == .done)
+        #expect(RunStatusRule.apply(failed, to: byHand)?.processingStatus == .failed)
+        #expect(RunStatusRule.apply(.queued, to: byHand) == nil)
+        let pending = RunDocument(run: 1, runType: "Physics", processingStatus: .pending)
+        #expect(RunStatusRule.apply(failed, to: pending) == nil && RunStatusRule.apply(.done, to: pending) == nil)
+        // The cause is named before its consequence, whatever the module names.
+        var dependant = JobDocument(module: "Analysis", run: 1, runType: "Physics")
+        var waiting = Pass(pass: 1, version: "v", created: t0)
+        try waiting.transition(to: .unsatisfied, at: t0, reason: "prerequisite Processing pass 1 is failed: exit 3")
+        dependant.passes = [waiting]
+        let both = RunStatusRule.outcome(jobs: [dependant, try job("Processing", [.submitted, .failed], attempts: 0)])
+        #expect(both == .failed(reason: "Processing pass 1 failed: exit 3"))
+        #expect(RunStatusRule.outcome(jobs: [dependant]) == .failed(reason: "Analysis pass 1 unsatisfied: prerequisite Processing pass 1 is failed: exit 3"))
     }
 }

@@ -71,17 +71,27 @@ struct PassStateMachineTests {
         }
     }
 
-    @Test("failed for good: unsatisfied, canceled, deleted, or failed with no attempt left")
+    @Test("failed for good: every end state but completed, whatever the attempts; an operator retry undoes it")
     func failedForGood() throws {
         var p = Self.pass()
         p.maxAttempts = 2
+        #expect(!p.failedForGood)
         try p.transition(to: .submitted, at: Self.t0)
         p.attempts = 1
-        try p.transition(to: .failed, at: Self.t0)
         #expect(!p.failedForGood)
-        p.attempts = 2
-        #expect(p.failedForGood)
+        try p.transition(to: .failed, at: Self.t0)
+        #expect(p.failedForGood, "the retry policy gave up: attempts left do not matter")
         try p.transition(to: .waiting, at: Self.t0)
         #expect(!p.failedForGood)
+        for status in PassStatus.allCases {
+            var q = Pass(pass: 1, version: "v", created: Self.t0, maxAttempts: 3)
+            let path: [PassStatus] = switch status {
+            case .waiting: []
+            case .submitted, .unsatisfied, .canceled, .deleted: [status]
+            default: [.submitted, status]
+            }
+            for step in path { try q.transition(to: step, at: Self.t0) }
+            #expect(q.failedForGood == (status.isEnd && status != .completed), "\(status)")
+        }
     }
 }

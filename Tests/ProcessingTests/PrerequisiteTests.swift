@@ -37,14 +37,15 @@ struct PrerequisiteTests {
         #expect(Self.state(try Self.jobs(processing: .completed)) == .met)
     }
 
-    @Test("pending while the prerequisite is waiting, active, or failed with attempts left", arguments: [PassStatus.waiting, .submitted, .running, .failed, .partFail])
+    @Test("pending while the prerequisite is waiting or active", arguments: [PassStatus.waiting, .submitted, .running])
     func pending(status: PassStatus) throws {
         #expect(Self.state(try Self.jobs(processing: status, attempts: 1)) == .pending([PrerequisiteLink(module: "Processing", pass: 1)]))
     }
 
-    @Test("unsatisfied when the prerequisite failed for good", arguments: [PassStatus.unsatisfied, .canceled, .deleted, .failed])
-    func unsatisfied(status: PassStatus) throws {
-        let state = Self.state(try Self.jobs(processing: status, attempts: 2))
+    @Test("unsatisfied when the prerequisite failed for good, attempts left or not",
+          arguments: [PassStatus.unsatisfied, .canceled, .deleted, .failed, .partFail], [1, 2])
+    func unsatisfied(status: PassStatus, attempts: Int) throws {
+        let state = Self.state(try Self.jobs(processing: status, attempts: attempts))
         guard case .unsatisfied(let reason) = state else {
             Issue.record("expected unsatisfied, got \(state)")
             return
@@ -68,5 +69,19 @@ struct PrerequisiteTests {
         #expect(jobs[1].passes[0].history.last?.epoch == 3)
         var fine = try Self.jobs(processing: .running)
         #expect(PrerequisiteResolver.markUnsatisfied(&fine, at: Self.t0).isEmpty)
+    }
+
+    @Test("markUnsatisfied follows a chain of dependants in one call, naming the failure")
+    func chain() throws {
+        var jobs = try Self.jobs(processing: .failed, attempts: 1)
+        jobs[0].passes[0].lastError = "exit code 139"
+        var summary = JobDocument(module: "Summary", run: 7, runType: "Physics")
+        summary.passes = [Pass(pass: 1, version: "v", created: Self.t0, prerequisites: [PrerequisiteLink(module: "Analysis", pass: 1)])]
+        jobs.append(summary)
+        let changed = PrerequisiteResolver.markUnsatisfied(&jobs, at: Self.t0)
+        #expect(changed.count == 2)
+        #expect(jobs[1].passes[0].history.last?.reason == "prerequisite Processing pass 1 is failed: exit code 139")
+        #expect(jobs[2].passes[0].status == .unsatisfied)
+        #expect(jobs[2].passes[0].history.last?.reason == "prerequisite Analysis pass 1 is unsatisfied")
     }
 }

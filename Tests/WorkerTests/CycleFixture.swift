@@ -34,7 +34,8 @@ struct BatchCycleFixture<Backend: BatchBackend>: Sendable {
     static var version: String { "t1" }
 
     /// The test catalogue: Processing (one subjob per subfile, two outputs each), Analysis (run
-    /// level, after Processing), Flaky (its subrun 1 fails with a transient error), Broken (a
+    /// level, after Processing), Summary (run level, reading every Processing file through
+    /// `{inputs}`), Copy (per subfile, reading its subrun's file through `{input}`), Flaky (its subrun 1 fails with a transient error), Broken (a
     /// non-transient failure) and Silent (exits 0 without its output).
     static var catalogue: String { """
         version: t1
@@ -55,6 +56,20 @@ struct BatchCycleFixture<Backend: BatchBackend>: Sendable {
             command: "echo analysis {run} > Analysis_r{run10}_p{pass}.root"
             outputs:
               - {data_type: ntuple, pattern: "Analysis_r{run10}_p{pass}.root"}
+          Summary:
+            kind: script
+            level: run
+            prerequisites: [Processing]
+            command: "echo {inputs} > Summary_r{run10}_p{pass}.txt; cat {inputs:ntuple} >> Summary_r{run10}_p{pass}.txt"
+            outputs:
+              - {data_type: summary, pattern: "Summary_r{run10}_p{pass}.txt"}
+          Copy:
+            kind: script
+            level: sub_run
+            prerequisites: [Processing]
+            command: "cp {input} Copy_r{run10}_s{subrun}.root"
+            outputs:
+              - {data_type: ratds, pattern: "Copy_r{run10}_s{subrun}.root"}
           Flaky:
             kind: script
             level: sub_run

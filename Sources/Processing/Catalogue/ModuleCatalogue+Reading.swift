@@ -58,6 +58,12 @@ extension ModuleCatalogue {
         for cycle in cycles(modules, names) {
             r.add(.cycle, at: "modules.\(cycle[0]).prerequisites", "prerequisites form a cycle: " + cycle.joined(separator: " → "))
         }
+        // Commands use known placeholders; `{input}`/`{inputs}` find the files they stand for.
+        for name in names {
+            guard let module = modules[name] else { continue }
+            let sources = readCommand(module, modules: modules, at: "modules.\(name).command", &r)
+            modules[name]?.inputSources = sources
+        }
 
         var runTypes: [(String, [String])] = []
         if let value = top["run_types"], let map = r.object(value, at: "run_types") {
@@ -147,6 +153,62 @@ extension ModuleCatalogue {
                                 priority: r.int(m, "priority", at: path) ?? priority, production: production)
     }
 
+    /// Checks the placeholders of `module`'s command and returns where its `{input}` and
+    /// `{inputs}` read from (see ``ModuleDefinition/inputSources``).
+    private static func readCommand(
+        _ module: ModuleDefinition, modules: [String: ModuleDefinition], at path: String, _ r: inout ProblemCollector
+    ) -> [String: InputSource] {
+        var sources: [String: InputSource] = [:]
+        var seen: Set<ModuleCommand.Placeholder> = []
+        for placeholder in module.parsedCommand.placeholders where seen.insert(placeholder).inserted {
+            guard ModuleCommand.known.contains(placeholder.name) else {
+                let hint = nearest(placeholder.name, ModuleCommand.known).map { " (did you mean {\($0)}?)" }
+                    ?? " (known: " + ModuleCommand.known.map { "{\($0)}" }.joined(separator: ", ") + ")"
+                r.add(.invalidValue, at: path, "unknown placeholder \(placeholder)" + hint)
+                continue
+            }
+            if placeholder.name == "subrun", !module.level.perSubfile {
+                r.add(.invalidValue, at: path, "{subrun} in a \(module.level.rawValue) module, which has no subruns")
+            }
+            guard placeholder.readsInput else {
+                if placeholder.qualifier != nil {
+                    r.add(.invalidValue, at: path, "\(placeholder): only {input} and {inputs} take a data type after `:`")
+                }
+                continue
+            }
+            let prerequisites = module.prerequisites.compactMap { modules[$0] }
+            guard !module.prerequisites.isEmpty else {
+                r.add(.invalidValue, at: path, "\(placeholder) stands for a prerequisite pass's files, but \(module.name) has no prerequisites")
+                continue
+            }
+            guard prerequisites.count == module.prerequisites.count else { continue }  // reported where they are declared
+            let source: InputSource
+            if let dataType = placeholder.qualifier {
+                guard let from = prerequisites.first(where: { $0.outputs.contains { $0.dataType == dataType } }) else {
+                    let known = prerequisites.flatMap { $0.outputs.map(\.dataType) }
+                    let hint = nearest(dataType, known).map { " (did you mean \($0)?)" }
+                        ?? (known.isEmpty ? "" : " (they write: \(known.joined(separator: ", ")))")
+                    r.add(.invalidValue, at: path, "\(placeholder): no prerequisite of \(module.name) writes data type \(dataType)" + hint)
+                    continue
+                }
+                source = InputSource(module: from.name, dataType: dataType, perSubfile: from.level.perSubfile)
+            } else {
+                guard let output = prerequisites[0].outputs.first else {
+                    r.add(.invalidValue, at: path, "\(placeholder): prerequisite \(prerequisites[0].name) lists no outputs to read")
+                    continue
+                }
+                source = InputSource(module: prerequisites[0].name, dataType: output.dataType, perSubfile: prerequisites[0].level.perSubfile)
+            }
+            if placeholder.name == "input", source.perSubfile, !module.level.perSubfile {
+                r.add(.invalidValue, at: path, "\(placeholder) is one file, but \(module.name) runs once per run and \(source.module) "
+                    + "writes one \(source.dataType) file per subrun: use {inputs\(placeholder.qualifier.map { ":" + $0 } ?? "")}")
+                continue
+            }
+            sources[placeholder.qualifier ?? ""] = source
+        }
+        return sources
+    }
+
     private static func readRetry(_ value: JSONValue, base: RetryPolicy, at path: String, _ r: inout ProblemCollector) -> RetryPolicy {
         guard let m = r.object(value, at: path) else { return base }
         r.rejectUnknown(m, known: ["max_attempts", "initial_delay_seconds", "multiplier", "max_delay_seconds", "jitter", "transient"], at: path)
@@ -178,10 +240,15 @@ extension ModuleCatalogue {
 
     /// ` (did you mean X?)` for the nearest known name, when one is close.
     static func suggestion(_ name: String, _ known: [String]) -> String {
+        nearest(name, known).map { " (did you mean \($0)?)" } ?? ""
+    }
+
+    /// The known name nearest to `name` by edit distance, when it is close.
+    static func nearest(_ name: String, _ known: [String]) -> String? {
         let lower = name.lowercased()
         let best = known.map { ($0, editDistance(lower, $0.lowercased())) }.min { $0.1 < $1.1 }
-        guard let best, best.1 <= max(2, name.count / 3) else { return "" }
-        return " (did you mean \(best.0)?)"
+        guard let best, best.1 <= max(2, name.count / 3) else { return nil }
+        return best.0
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {

@@ -90,13 +90,34 @@ public struct ProductionSpec: Sendable, Hashable {
     }
 }
 
+/// Where a module's `{input}` / `{inputs}` files come from: one data type of one prerequisite
+/// module, found through the pass's prerequisite link to that module.
+public struct InputSource: Sendable, Hashable {
+    /// The prerequisite module.
+    public var module: String
+    /// Its data type (the `data:` document) the files are read from.
+    public var dataType: String
+    /// True when that module writes one file per subrun.
+    public var perSubfile: Bool
+
+    /// Makes a source.
+    public init(module: String, dataType: String, perSubfile: Bool) {
+        self.module = module
+        self.dataType = dataType
+        self.perSubfile = perSubfile
+    }
+}
+
 /// One module of a catalogue.
 public struct ModuleDefinition: Sendable, Hashable {
     public var name: String
     public var kind: ModuleKind
     public var level: ModuleLevel
-    /// The command template the backend runs.
+    /// The command template the backend runs; its placeholders are ``ModuleCommand/known``.
     public var command: String
+    /// Where `{input}`/`{inputs}` read from, by the placeholder's data type (`""` for none: the
+    /// first prerequisite's first listed output). Filled in when the catalogue is read.
+    public var inputSources: [String: InputSource] = [:]
     /// What a completed pass must have produced.
     public var outputs: [OutputSpec]
     /// Modules whose pass of the same run must complete first.
@@ -112,7 +133,7 @@ public struct ModuleDefinition: Sendable, Hashable {
     public init(
         name: String, kind: ModuleKind, level: ModuleLevel, command: String, outputs: [OutputSpec] = [],
         prerequisites: [String] = [], resources: Resources = Resources(), retry: RetryPolicy = RetryPolicy(),
-        priority: Int = 0, production: ProductionSpec? = nil
+        priority: Int = 0, production: ProductionSpec? = nil, inputSources: [String: InputSource] = [:]
     ) {
         self.name = name
         self.kind = kind
@@ -124,7 +145,11 @@ public struct ModuleDefinition: Sendable, Hashable {
         self.retry = retry
         self.priority = priority
         self.production = production
+        self.inputSources = inputSources
     }
+
+    /// The command split into text and placeholders.
+    public var parsedCommand: ModuleCommand { ModuleCommand(command) }
 
     /// The subjobs of a new pass for a run with `subfiles` subfiles.
     public func subjobs(subfiles: Int) -> [Subjob] {

@@ -1,7 +1,8 @@
 import JSON
 
 /// The data document `data:<module>:<run10>:<pass>:<data_type>`: the files of one data type
-/// produced by one pass, one entry per subrun.
+/// produced by one pass, one entry per subrun, each saying where it is (the site that produced
+/// it and its path there), which is what a dependant's `{input}`/`{inputs}` are filled in from.
 public struct DataDocument: Sendable, Hashable {
     /// One catalogued output file.
     public struct File: Sendable, Hashable {
@@ -13,20 +14,25 @@ public struct DataDocument: Sendable, Hashable {
         public var size: Int64
         /// Its adler32 checksum, 8 hex digits.
         public var adler32: String
-        /// Where it is stored (a URL or storage-element path).
+        /// Where it is stored: a path as seen at ``site`` (or a URL or storage-element path).
         public var location: String?
+        /// The site that produced it, where ``location`` is to be read (nil when unknown).
+        public var site: String?
         /// How many events it holds, when known.
         public var events: Int?
         /// Members this type does not know.
         public var extra: JSONObject
 
         /// Makes a file entry.
-        public init(subrun: Int?, name: String, size: Int64, adler32: String, location: String? = nil, events: Int? = nil) {
+        public init(
+            subrun: Int?, name: String, size: Int64, adler32: String, location: String? = nil, site: String? = nil, events: Int? = nil
+        ) {
             self.subrun = subrun
             self.name = name
             self.size = size
             self.adler32 = adler32
             self.location = location
+            self.site = site
             self.events = events
             self.extra = [:]
         }
@@ -38,6 +44,7 @@ public struct DataDocument: Sendable, Hashable {
             m["size"] = .int(size)
             m["adler32"] = .string(adler32)
             m.set("location", location)
+            m.set("site", site)
             m.set("events", events)
             m.merge(extra: extra)
             return .object(m)
@@ -99,8 +106,9 @@ extension DataDocument {
         for f in try r.objects("files") {
             guard let size = try f.optionalInt64("size") else { throw f.fail("size", "required integer is missing") }
             var file = File(subrun: try f.optionalInt("subrun"), name: try f.string("name"), size: size,
-                            adler32: try f.string("adler32"), location: try f.optionalString("location"), events: try f.optionalInt("events"))
-            file.extra = f.extra(known: ["subrun", "name", "size", "adler32", "location", "events"])
+                            adler32: try f.string("adler32"), location: try f.optionalString("location"),
+                            site: try f.optionalString("site"), events: try f.optionalInt("events"))
+            file.extra = f.extra(known: ["subrun", "name", "size", "adler32", "location", "site", "events"])
             files.append(file)
         }
         epoch = try r.optionalInt64("epoch")

@@ -101,15 +101,13 @@ public struct Pass: Sendable, Hashable, WrittenAsJSON {
     /// True when every attempt allowed has been used.
     public var attemptsExhausted: Bool { attempts >= maxAttempts }
 
-    /// True when the pass will not complete without an operator: `unsatisfied`, `canceled`,
-    /// `deleted`, or `failed`/`partFail` with no attempt left. Dependants become `unsatisfied`.
-    public var failedForGood: Bool {
-        switch status {
-        case .unsatisfied, .canceled, .deleted: true
-        case .failed, .partFail: attemptsExhausted
-        case .waiting, .submitted, .running, .completed: false
-        }
-    }
+    /// True when the pass will not complete without an operator: it is in an end state other
+    /// than `completed` (`failed`, `partFail`, `unsatisfied`, `canceled`, `deleted`), whatever
+    /// its attempt count. The cycle decides retries before a pass gets there (a failure it
+    /// retries goes back to `waiting`), so `failed` with attempts left is a failure the retry
+    /// policy gave up on; an operator's retry makes it `waiting` again. Its waiting dependants
+    /// become `unsatisfied` (``PrerequisiteResolver``) and its run `failed` (``RunStatusRule``).
+    public var failedForGood: Bool { status.isEnd && status != .completed }
 }
 
 // MARK: - JSON

@@ -8,7 +8,8 @@ public enum PassStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case running
     /// Every expected output catalogued; dependants may start.
     case completed
-    /// Failed (retries may follow until `max_attempts`).
+    /// Failed, and the cycle's retry policy gave up on it (a failure it retries goes back to
+    /// `waiting` instead): an end state until an operator retries it.
     case failed
     /// Some subjobs completed, others failed.
     case partFail

@@ -23,9 +23,12 @@ struct BatchJobPlan: Sendable, Hashable {
         "\(root)/\(module)/\(RunNumber.padded(run))/p\(pass)/a\(attempt)"
     }
 
-    /// The batch request: the module's command with its placeholders filled in, run in the
-    /// attempt's directory, with the pass's identity in `GASP_*` variables.
-    func request(module definition: ModuleDefinition, pass: Pass, root: String) -> BackendJobRequest {
+    /// The batch request: the module's command with its placeholders (``ModuleCommand``)
+    /// filled in, `inputs` giving what `{input}`/`{inputs}` stand for (``CommandInputs``), run in
+    /// the attempt's directory, with the pass's identity in `GASP_*` variables.
+    func request(
+        module definition: ModuleDefinition, pass: Pass, root: String, inputs: [ModuleCommand.Placeholder: String] = [:]
+    ) -> BackendJobRequest {
         let directory = directory(root: root)
         let suffix = subrun.map { ".s\($0)" } ?? ""
         var values: [(String, String)] = [
@@ -38,9 +41,12 @@ struct BatchJobPlan: Sendable, Hashable {
         if let start = pass.request?["start"]?.stringValue, let end = pass.request?["end"]?.stringValue {
             values += [("window_start", start), ("window_end", end)]
         }
-        var command = definition.command
-        for (key, value) in values { command = command.replacingOccurrences(of: "{\(key)}", with: value) }
-        let environment = Dictionary(uniqueKeysWithValues: values.map { ("GASP_" + $0.0.uppercased(), $0.1) })
+        let byName = Dictionary(values, uniquingKeysWith: { a, _ in a })
+        let command = definition.parsedCommand.expand { placeholder in
+            placeholder.readsInput ? inputs[placeholder] : placeholder.qualifier == nil ? byName[placeholder.name] : nil
+        }
+        var environment = Dictionary(uniqueKeysWithValues: values.map { ("GASP_" + $0.0.uppercased(), $0.1) })
+        for (placeholder, value) in inputs where placeholder.qualifier == nil { environment["GASP_" + placeholder.name.uppercased()] = value }
         return BackendJobRequest(
             name: name, script: "set -e\nmkdir -p '\(directory)'\ncd '\(directory)'\n\(command)\n",
             workingDirectory: directory,

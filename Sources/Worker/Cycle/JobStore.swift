@@ -37,6 +37,50 @@ struct JobStore: Sendable {
         return rows.compactMap(\.id)
     }
 
+    /// The job documents of `runs`, by run number, from `passes/jobs_by_run`.
+    func jobs(runs: [Int]) async throws -> [Int: [JobDocument]] {
+        guard !runs.isEmpty else { return [:] }
+        let rows = try await database.view("passes", "jobs_by_run", ViewQuery(keys: runs.map { .int($0) }, includeDocs: true)).rows
+        var byRun: [Int: [JobDocument]] = [:]
+        for row in rows {
+            guard let json = row.doc, let job = try? JobDocument(json: json) else { continue }
+            byRun[job.run, default: []].append(job)
+        }
+        return byRun
+    }
+
+    /// The run documents of `runs` that exist and can be read.
+    func runDocuments(_ runs: [Int]) async throws -> [RunDocument] {
+        guard !runs.isEmpty else { return [] }
+        let rows = try await database.allDocs(AllDocsQuery(keys: runs.map(RunDocument.id(run:)), includeDocs: true)).rows
+        return rows.compactMap { row in row.deleted ? nil : row.doc.flatMap { try? RunDocument(json: $0) } }
+    }
+
+    /// Writes run documents with `epoch` stamped on each (nil: each keeps its own); returns the
+    /// runs that met a conflict (written by someone else in between), to be read again.
+    func write(runs: [RunDocument], epoch: Int64?) async throws -> [Int] {
+        guard !runs.isEmpty else { return [] }
+        var conflicts: [Int] = []
+        let results = try await database.bulkDocs(runs.map { run in
+            var body = run.json
+            if let epoch { body["epoch"] = .int(epoch) }
+            return body
+        })
+        for (run, result) in zip(runs, results) {
+            switch result.outcome {
+            case .saved:
+                continue
+            case .rejected(let error, let reason) where FencedWriteRefused.isFencing(error: error, reason: reason):
+                throw FencedWriteRefused(documentID: run.id, epoch: epoch, reason: reason)
+            case .rejected(let error, _) where error == "conflict":
+                conflicts.append(run.run)
+            case .rejected:
+                continue
+            }
+        }
+        return conflicts
+    }
+
     /// Writes `jobs` fenced with `term`'s epoch (never lower than the epoch a job carries);
     /// returns the jobs written, with their new revisions.
     func write(_ jobs: [JobDocument], term: LeaseTerm, attachments: [String: [(name: String, data: [UInt8])]] = [:]) async throws -> [JobDocument] {

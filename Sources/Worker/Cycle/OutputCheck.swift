@@ -14,8 +14,9 @@ enum OutputCheck {
     }
 
     /// Each subjob's outputs are looked for in the directory it ran in (recorded at its claim),
-    /// `directory` for subjobs without one.
-    static func verify(module: ModuleDefinition, job: JobDocument, pass: Pass, directory: String) async -> Result {
+    /// `directory` for subjobs without one; each file found is recorded with its path and the
+    /// site its subjob ran at (recorded at its claim; `site` for subjobs without one).
+    static func verify(module: ModuleDefinition, job: JobDocument, pass: Pass, directory: String, site: String) async -> Result {
         var result = Result()
         for output in module.outputs {
             for subjob in pass.subjobs {
@@ -28,7 +29,8 @@ enum OutputCheck {
                     continue
                 }
                 result.found[output.dataType, default: []].append(
-                    DataDocument.File(subrun: subjob.subrun, name: name, size: size, adler32: checksum, location: path))
+                    DataDocument.File(subrun: subjob.subrun, name: name, size: size, adler32: checksum, location: path,
+                                      site: subjob.extra["site"]?.stringValue ?? site))
             }
         }
         return result

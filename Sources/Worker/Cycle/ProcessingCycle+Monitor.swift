@@ -6,13 +6,15 @@ import Processing
 
 extension ProcessingCycle {
     /// Monitors this site's submitted and running passes in one batch-system query, writes
-    /// their status changes in bulk, and returns how many passes stay active (for capacity).
+    /// their status changes in bulk, lets the dependants and runs of passes that reached an end
+    /// state follow (``followEndStates(ofRuns:authority:context:counts:)``), and returns how many
+    /// passes stay active (for capacity).
     func monitor(authority: CycleAuthority, context: CycleContext, counts: inout Counts) async throws -> Int {
         let ids = try await store.jobIDs(site: context.site, status: .submitted) + store.jobIDs(site: context.site, status: .running)
         var jobs = try await store.jobs(ids)
         // Subjobs claimed but whose batch id was never recorded (the holder died in between):
         // find them by name, so they are never submitted twice.
-        if authority.siteMayAct { try await recoverUnrecorded(&jobs, authority: authority, counts: &counts) }
+        let recovered = authority.siteMayAct ? try await recoverUnrecorded(&jobs, authority: authority, counts: &counts) : Submission()
         let batchIDs = jobs.flatMap { job in
             job.passes.filter { $0.site == context.site && $0.status.isActive }.flatMap(\.subjobs).compactMap(\.backendID)
         }
@@ -22,11 +24,12 @@ extension ProcessingCycle {
         var attachments: [String: [(name: String, data: [UInt8])]] = [:]
         var dataDocuments: [DataDocument] = []
         var active = 0
+        var ended = recovered.ended  // jobs with a pass that reached an end state
         for var job in jobs {
-            var jobChanged = false
+            var jobChanged = recovered.changed.contains(job.id)
             for index in job.passes.indices where job.passes[index].site == context.site && job.passes[index].status.isActive {
                 var pass = job.passes[index]
-                let outcome = try await follow(&pass, job: job, states: states, authority: authority, counts: &counts)
+                let outcome = try await follow(&pass, job: job, states: states, authority: authority, site: context.site, counts: &counts)
                 if outcome.changed {
                     job.passes[index] = pass
                     jobChanged = true
@@ -34,12 +37,15 @@ extension ProcessingCycle {
                 attachments[job.id, default: []] += outcome.logs
                 dataDocuments += outcome.data
                 if pass.status.isActive { active += 1 }
+                if pass.status.isEnd { ended.insert(job.id) }
             }
             if jobChanged { changed.append(job) }
         }
         // Outputs are catalogued before the passes that made them say completed.
         if !dataDocuments.isEmpty { try await writeData(dataDocuments, authority: authority) }
-        _ = try await store.write(changed, epoch: authority.epoch, attachments: attachments)
+        let written = try await store.write(changed, epoch: authority.epoch, attachments: attachments)
+        let runs = Set(written.filter { ended.contains($0.id) }.map(\.run))
+        try await followEndStates(ofRuns: runs, authority: authority, context: context, counts: &counts)
         return active
     }
 
@@ -52,7 +58,8 @@ extension ProcessingCycle {
 
     /// Brings one active pass up to date with its batch jobs, and decides it once they ended.
     func follow(
-        _ pass: inout Pass, job: JobDocument, states: [BackendJobID: BackendJobState], authority: CycleAuthority, counts: inout Counts
+        _ pass: inout Pass, job: JobDocument, states: [BackendJobID: BackendJobState], authority: CycleAuthority, site: String,
+        counts: inout Counts
     ) async throws -> FollowOutcome {
         var outcome = FollowOutcome()
         let time = now()
@@ -114,17 +121,18 @@ extension ProcessingCycle {
         guard !pass.subjobs.contains(where: { $0.status.isActive }) else { return outcome }
         outcome.changed = true
         if pass.subjobs.allSatisfy({ $0.status == .completed }) {
-            try await complete(&pass, job: job, authority: authority, time: time, outcome: &outcome, counts: &counts)
+            try await complete(&pass, job: job, authority: authority, time: time, site: site, outcome: &outcome, counts: &counts)
         } else {
             try await failOrRetry(&pass, job: job, authority: authority, time: time, errors: [], counts: &counts)
         }
         return outcome
     }
 
-    /// Verifies every expected output; catalogues them and completes the pass, or fails it
-    /// naming what is missing.
+    /// Verifies every expected output; catalogues them (each file with the site that made it and
+    /// its path there) and completes the pass, or fails it naming what is missing.
     func complete(
-        _ pass: inout Pass, job: JobDocument, authority: CycleAuthority, time: Date, outcome: inout FollowOutcome, counts: inout Counts
+        _ pass: inout Pass, job: JobDocument, authority: CycleAuthority, time: Date, site: String, outcome: inout FollowOutcome,
+        counts: inout Counts
     ) async throws {
         guard let module = await catalogues.module(job.module, version: pass.version) else {
             try await failOrRetry(&pass, job: job, authority: authority, time: time, errors: ["no catalogue entry for \(job.module) in version \(pass.version)"], counts: &counts, retryable: false)
@@ -132,7 +140,7 @@ extension ProcessingCycle {
         }
         let plan = BatchJobPlan(module: job.module, run: job.run, pass: pass.pass, attempt: pass.attempts, subrun: nil)
         let directory = plan.directory(root: settings.outputRoot)
-        let check = await OutputCheck.verify(module: module, job: job, pass: pass, directory: directory)
+        let check = await OutputCheck.verify(module: module, job: job, pass: pass, directory: directory, site: site)
         guard check.missing.isEmpty else {
             // A subjob that exited 0 without its outputs failed.
             for s in pass.subjobs.indices {
@@ -183,15 +191,16 @@ extension ProcessingCycle {
     }
 
     /// A pass whose batch jobs ended with failures: back to `waiting` with backoff when the
-    /// failure is transient and attempts remain (only the failed subjobs run again), else
-    /// `failed`, or `partFail` when some subjobs succeeded.
+    /// failure is transient (or the batch system lost the jobs) and attempts remain (only the
+    /// failed subjobs run again), else `failed`, or `partFail` when some subjobs succeeded
+    /// (``RetryPolicy/decide(attempts:failure:now:using:)`` and ``Pass/settle(_:errorText:at:site:epoch:)``).
+    /// An end state is followed in the same cycle by its dependants and run (see `monitor`).
     func failOrRetry(
         _ pass: inout Pass, job: JobDocument, authority: CycleAuthority, time: Date, errors extra: [String], counts: inout Counts,
         retryable: Bool = true
     ) async throws {
         let errors = extra + pass.subjobs.compactMap { $0.extra["error"]?.stringValue }
         let text = errors.joined(separator: "; ")
-        pass.lastError = text
         var policy = RetryPolicy()
         if let module = await catalogues.module(job.module, version: pass.version) { policy = module.retry }
         policy.maxAttempts = pass.maxAttempts
@@ -201,30 +210,12 @@ extension ProcessingCycle {
         // failure says nothing about the job itself.
         let failed = pass.subjobs.filter { $0.status == .failed }
         let lost = !failed.isEmpty && failed.allSatisfy { $0.extra["infrastructure"]?.boolValue == true }
-        let decision: RetryDecision
-        if !retryable {
-            decision = .giveUp(reason: "not retried")
-        } else if lost {
-            decision = pass.attempts < policy.maxAttempts
-                ? .retry(notBefore: time.addingTimeInterval(policy.delay(afterFailures: pass.attempts, using: &generator)))
-                : .giveUp(reason: "attempt \(pass.attempts) of \(policy.maxAttempts): no attempt left")
-        } else {
-            decision = policy.decide(attempts: pass.attempts, errorText: text, now: time, using: &generator)
-        }
-        switch decision {
-        case .retry(let notBefore):
-            for s in pass.subjobs.indices where pass.subjobs[s].status != .completed {
-                pass.subjobs[s] = Subjob(subrun: pass.subjobs[s].subrun)
-            }
-            pass.notBefore = Timestamp.string(notBefore)
-            try pass.transition(to: .waiting, at: time, site: pass.site, epoch: authority.epoch, reason: "retry after: \(text)")
-            pass.site = nil
-            counts.add("retried")
-        case .giveUp(let why):
-            let someSucceeded = pass.subjobs.contains { $0.status == .completed }
-            try pass.transition(to: someSucceeded ? .partFail : .failed, at: time, site: pass.site, epoch: authority.epoch,
-                                reason: "\(text) (\(why))")
-            counts.add(someSucceeded ? "partFail" : "failed")
+        let failure: AttemptFailure = !retryable ? .permanent(text) : lost ? .infrastructure(text) : .error(text)
+        let decision = policy.decide(attempts: pass.attempts, failure: failure, now: time, using: &generator)
+        try pass.settle(decision, errorText: text, at: time, site: pass.site, epoch: authority.epoch)
+        switch pass.status {
+        case .waiting: counts.add("retried")
+        default: counts.add(pass.status.rawValue)
         }
     }
 
