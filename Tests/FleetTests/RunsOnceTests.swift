@@ -115,6 +115,14 @@ struct RunsOnceTests {
             let oldDirectories = try f.attemptDirectories(attempt: 1)
             #expect(!oldDirectories.isEmpty)
 
+            // `gasp status` tells the operator: site-a is down and has batch jobs to cancel.
+            var environment = ProcessInfo.processInfo.environment
+            environment["GASP_TEST_WORKER_PASSWORD"] = f.couch.adminPassword
+            let status = try await runProcess(try gaspExecutableURL(), arguments: ["status", "--config", a.configFile.path], environment: environment)
+            #expect(status.status == 4, "\(status.standardOutput)\n\(status.standardError)")
+            #expect(status.standardOutput.contains("abandoned_jobs: 4 batch jobs of passes reset while site-a was away"), "\(status.standardOutput)")
+            #expect(status.standardOutput.contains("site_down: site-a is stale"), "\(status.standardOutput)")
+
             // It returns: the attempt-1 jobs are cancelled before they finish, their outputs removed.
             a.signal(SIGCONT)
             #expect(await eventually(within: 30) { (try? await f.passes().allSatisfy { $0.abandoned.isEmpty }) == true },
@@ -127,6 +135,11 @@ struct RunsOnceTests {
                 }
             }
             #expect(try f.attemptDirectories(attempt: 1).isEmpty)
+            // Back and cleaned up: nothing left to report.
+            #expect(await eventually(within: 20) {
+                let again = try? await runProcess(try gaspExecutableURL(), arguments: ["status", "--config", a.configFile.path], environment: environment)
+                return again?.status == 0
+            })
             #expect(!a.lines("site round finished").isEmpty || !a.lines("cycle finished").isEmpty)
         }
     }
