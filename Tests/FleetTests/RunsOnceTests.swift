@@ -144,6 +144,34 @@ struct RunsOnceTests {
         }
     }
 
+    @Test("a site dead past dead_after whose passes nobody claimed since takes them back with their batch jobs on return: each runs once")
+    func deadSiteTakesBack() async throws {
+        try await withLedgerFleet(sleep: "10") { f in
+            let a = try f.worker("site-a", Self.hold + ["dead_after_seconds: 6"])
+            try a.start()
+            #expect(try await f.fleet.waitForHolder(within: 30).holder?.site == "site-a")
+            // site-b can hold the lease (and reset) but runs nothing itself.
+            try f.worker("site-b", ["lease: {scope: processing, seconds: 3, mode: hold}", "heartbeat_seconds: 0.5", "cycle_seconds: 0.3",
+                                    "capacity: 0", "backend: local", "dead_after_seconds: 6"]).start()
+            #expect(await f.fleet.waitForState(.standby, of: "site-b", within: 20))
+            try await f.enqueue(runs: [600, 601])
+            #expect(await eventually(within: 30) { [600, 601].allSatisfy { run in f.starts(run: run, subrun: 0) + f.starts(run: run, subrun: 1) == 2 } })
+
+            a.signal(SIGSTOP)
+            #expect(await eventually(within: 30) {
+                (try? await f.passes().allSatisfy { $0.status == .waiting && $0.abandoned.contains { $0.site == "site-a" } }) == true
+            }, "site-a's passes were not reset")
+            a.signal(SIGCONT)
+            #expect(try await f.waitForAllCompleted(within: 60))
+            try f.expectEachExecutedOnce(runs: [600, 601])
+            for pass in try await f.passes() {
+                #expect(pass.attempts == 1)
+                #expect(pass.history.contains { ($0.reason ?? "").hasPrefix("taken back by site-a") })
+                #expect(pass.abandoned.isEmpty)
+            }
+        }
+    }
+
     @Test("draining the holder hands the lease to a site that can work, and the waiting passes run there")
     func drainingHolderHandsOver() async throws {
         try await withLedgerFleet(sleep: "0") { f in

@@ -75,7 +75,7 @@ struct SiteRoundTests {
         }
     }
 
-    @Test("a returning site cancels the batch jobs of passes reset while it was away and removes their outputs")
+    @Test("a returning site cancels the batch jobs of passes reset and claimed elsewhere while it was away, and removes their outputs")
     func returningSiteCleansUp() async throws {
         try await CycleFixture.with { f in
             try await f.enqueue("Analysis", runs: [740])
@@ -97,6 +97,12 @@ struct SiteRoundTests {
             let summary = try await b.runCycle(holderB, context: contextB)
             #expect(summary.counts["reset"] == 1)
             #expect(try await f.job("Analysis", 740).passes[0].abandoned.first?.backendID == id.rawValue)
+            // site-b claims it again (attempt 2) before site-a is back.
+            var reclaimed = try await f.job("Analysis", 740)
+            reclaimed.passes[0].attempts = 2
+            reclaimed.passes[0].site = "site-b"
+            try reclaimed.passes[0].transition(to: .submitted, at: Date(), site: "site-b", epoch: 2, reason: "claimed by site-b, attempt 2")
+            _ = try await f.database.put(holderB.fenced(reclaimed.json))
 
             // site-a returns as a standby: its round cancels the job and removes attempt 1's directory.
             let back = CycleContext(site: "site-a", liveSites: ["site-a", "site-b"], knownSites: ["site-a", "site-b"])
@@ -107,6 +113,38 @@ struct SiteRoundTests {
             let after = try await f.job("Analysis", 740)
             #expect(after.passes[0].abandoned.isEmpty)
             #expect(after.epoch == 2, "the standby kept the holder's epoch")
+        }
+    }
+
+    @Test("a returning site takes back a pass nobody claimed since its reset, with its batch job still running: it runs once")
+    func returningSiteTakesBack() async throws {
+        try await CycleFixture.with { f in
+            try await f.enqueue("Analysis", runs: [750])
+            let padded = RunNumber.padded(750)
+            let directory = f.root.appendingPathComponent("out/Analysis/\(padded)/p1/a1").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let id = try await f.backend.submit(BackendJobRequest(
+                name: "gasp.Analysis.\(padded).p1.a1", script: "sleep 1; echo analysis > Analysis_r\(padded)_p1.root",
+                workingDirectory: directory, standardOutputPath: directory + "/job.out", standardErrorPath: directory + "/job.err"))
+            try await f.markClaimed("Analysis", runs: [750], site: "site-a", backendID: id.rawValue)
+
+            // site-b holds the lease but claims nothing; it resets site-a's pass.
+            let holderB = LeaseTerm(scope: "processing", holder: LeaseHolder(site: "site-b", instance: "b"), epoch: 2, mode: .hold, stillHeld: { true })
+            let b = f.cycle(settings: CycleSettings(capacity: 0, outputRoot: f.root.appendingPathComponent("out-b").path), clock: { Date() })
+            let contextB = CycleContext(site: "site-b", liveSites: ["site-b"], knownSites: ["site-a", "site-b"], enabled: false)
+            #expect(try await b.runCycle(holderB, context: contextB).counts["reset"] == 1)
+
+            // site-a returns: the pass is still waiting, so it takes it back with its running job.
+            let back = CycleContext(site: "site-a", liveSites: ["site-a", "site-b"], knownSites: ["site-a", "site-b"])
+            #expect(try await f.cycle.runSiteCycle(context: back).counts["taken_back"] == 1)
+            let taken = try await f.job("Analysis", 750).passes[0]
+            #expect(taken.status == .submitted && taken.site == "site-a" && taken.attempts == 1 && taken.abandoned.isEmpty)
+            #expect(taken.subjobs[0].backendID == id.rawValue)
+            #expect(await poll(within: 20) {
+                _ = try? await f.cycle.runSiteCycle(context: back)
+                return (try? await f.statuses("Analysis", [750])) == [.completed]
+            })
+            #expect(try f.backend.submissionLog.entries().count == 1, "submitted once, never again")
         }
     }
 }

@@ -73,9 +73,11 @@ extension ProcessingCycle {
         }
     }
 
-    /// Cancels this site's batch jobs of attempts that were reset while it was away, removes
-    /// their attempt directories (inside the output root only), and drops the records. Runs in
-    /// every round, holder or not, before anything new is claimed.
+    /// Cleans up after passes reset while this site was away: a pass nobody has claimed since
+    /// is taken back with its batch jobs when they are still alive or finished well
+    /// (``takeBack(_:records:found:site:authority:)``); otherwise the jobs are cancelled, their
+    /// attempt directories removed (inside the output root only), and the records dropped.
+    /// Runs in every round, holder or not, before anything new is claimed.
     func cleanUpAbandoned(authority: CycleAuthority, counts: inout Counts) async throws {
         let site = authority.site
         let rows = try await database.view("passes", "abandoned_by_site", ViewQuery(
@@ -89,12 +91,20 @@ extension ProcessingCycle {
                 guard !mine.isEmpty else { continue }
                 try authority.checkBeforeActing()
                 var ids: [BackendJobID] = []
+                var found: [Int?: BackendJobID] = [:]
                 for record in mine {
                     if let id = record.backendID {
                         ids.append(BackendJobID(id))
-                    } else if let name = record.backendName, let found = try await backend.find(named: name) {
-                        ids.append(found)
+                        found[record.subrun] = BackendJobID(id)
+                    } else if let name = record.backendName, let id = try await backend.find(named: name) {
+                        ids.append(id)
+                        found[record.subrun] = id
                     }
+                }
+                if try await takeBack(&job.passes[p], records: mine, found: found, site: site, authority: authority) {
+                    counts.add("taken_back")
+                    touched = true
+                    continue
                 }
                 if !ids.isEmpty {
                     try authority.checkBeforeActing()
@@ -111,6 +121,43 @@ extension ProcessingCycle {
             if touched { changed.append(job) }
         }
         _ = try await store.write(changed, epoch: authority.epoch)
+    }
+
+    /// Takes a pass back with its abandoned batch jobs when nobody has claimed it since the
+    /// reset and every one of them is still queued, running or finished well: the pass goes
+    /// back to `submitted` at this site at the same attempt, and the next monitor step follows
+    /// the jobs as if the site had never been away. Nothing runs a second time. False (nothing
+    /// changed) otherwise; the jobs are then cancelled.
+    func takeBack(
+        _ pass: inout Pass, records: [AbandonedBatchJob], found: [Int?: BackendJobID], site: String, authority: CycleAuthority
+    ) async throws -> Bool {
+        guard pass.status == .waiting, pass.site == nil, Set(records.map(\.attempt)) == [pass.attempts] else { return false }
+        let open = pass.subjobs.indices.filter { pass.subjobs[$0].status != .completed }
+        guard !open.isEmpty, open.allSatisfy({ found[pass.subjobs[$0].subrun] != nil }) else { return false }
+        let states = try await backend.status(of: open.compactMap { found[pass.subjobs[$0].subrun] })
+        let alive = states.values.allSatisfy { state in
+            switch state.kind {
+            case .queued, .running, .held, .suspended: true
+            case .completed: state.isSuccess
+            default: false
+            }
+        }
+        guard alive else { return false }
+        for s in open {
+            let subrun = pass.subjobs[s].subrun
+            guard let record = records.first(where: { $0.subrun == subrun }), let id = found[subrun] else { return false }
+            pass.subjobs[s].status = .submitted
+            pass.subjobs[s].backendID = id.rawValue
+            pass.subjobs[s].backendName = record.backendName
+            if let directory = record.directory { pass.subjobs[s].extra["directory"] = .string(directory) }
+        }
+        pass.site = site
+        pass.notBefore = nil
+        pass.abandoned = pass.abandoned.filter { $0.site != site }
+        try pass.transition(
+            to: .submitted, at: now(), site: site, epoch: authority.epoch,
+            reason: "taken back by \(site): the batch jobs of attempt \(pass.attempts) outlived the reset")
+        return true
     }
 
     /// Removes an abandoned attempt's directory when it lies inside this site's output root.
