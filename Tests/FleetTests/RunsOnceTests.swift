@@ -172,6 +172,26 @@ struct RunsOnceTests {
         }
     }
 
+    @Test("two workers started under one site name are both told, and gasp status names them (exit 4)")
+    func twoWorkersUnderOneName() async throws {
+        try await withLedgerFleet(sleep: "0") { f in
+            let first = try f.worker("site-a", Self.hold)
+            try first.start()
+            #expect(await f.fleet.waitForState(.holding, of: "site-a", within: 30))
+            let second = try f.worker("site-a", Self.hold)
+            try second.start()
+            #expect(await eventually(within: 20) {
+                !first.lines("another worker runs under this site's name").isEmpty
+                    || !second.lines("another worker runs under this site's name").isEmpty
+            }, "\(first.output.suffix(2000))\n\(second.output.suffix(2000))")
+            var environment = ProcessInfo.processInfo.environment
+            environment["GASP_TEST_WORKER_PASSWORD"] = f.couch.adminPassword
+            let status = try await runProcess(try gaspExecutableURL(), arguments: ["status", "--config", first.configFile.path], environment: environment)
+            #expect(status.status == 4, "\(status.standardOutput)\n\(status.standardError)")
+            #expect(status.standardOutput.contains("duplicate_worker: two workers run under the site name site-a"), "\(status.standardOutput)")
+        }
+    }
+
     @Test("draining the holder hands the lease to a site that can work, and the waiting passes run there")
     func drainingHolderHandsOver() async throws {
         try await withLedgerFleet(sleep: "0") { f in
