@@ -10,7 +10,15 @@ if [ ! -x "$dist/start.sh" ]; then
   echo "test-couchdb: no CouchDB release at $dist (start.sh): the CouchDB-backed suites are skipped"
   exit 0
 fi
-port="${GASP_TEST_COUCHDB_PORT:-15984}"
+# A port that is free, with its port-mapper port (P+10000) free too.
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port="${GASP_TEST_COUCHDB_PORT:-}"
+if [ -z "$port" ]; then
+  for candidate in 25984 26984 27984 28984 29984; do
+    if ! in_use "$candidate" && ! in_use $((candidate + 10000)); then port=$candidate; break; fi
+  done
+  [ -n "$port" ] || { echo "test-couchdb: no free port for CouchDB among 25984-29984" >&2; exit 1; }
+fi
 dir="$(mktemp -d "${TMPDIR:-/tmp}/gasp-ci-couchdb-XXXXXX")"
 stop() { "$dist/stop.sh" --port "$port" --dir "$dir" --wipe >/dev/null 2>&1 || true; rm -rf "$dir"; }
 trap stop EXIT
