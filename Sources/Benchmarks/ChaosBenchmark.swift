@@ -65,6 +65,9 @@ public struct ChaosBenchmark: Sendable {
         public var unfinished: [String] = []
         /// Whether every pass reached an end state within the final wait.
         public var allEnded = false
+        /// For each completed pass, the time from its batch jobs' last `end` to its
+        /// `completed` entry (disruptions of its site's worker included).
+        public var completionLags = LatencySamples()
         /// Passes completed, and in another end state.
         public var completed = 0
         public var failed = 0
@@ -139,6 +142,12 @@ public struct ChaosBenchmark: Sendable {
                   higherIsBetter: false, embedded: Double(figures.stranded), goal: 0, isCount: true),
             count("passes not ended at the final wait", figures.unfinished.count, goal: 0),
             count("passes completed", figures.completed),
+            .init(name: "batch jobs ended → pass completed, p50", unit: "s", higherIsBetter: false,
+                  embedded: figures.completionLags.percentileMilliseconds(50) / 1000, goal: nil),
+            .init(name: "batch jobs ended → pass completed, p99", unit: "s", higherIsBetter: false,
+                  embedded: figures.completionLags.percentileMilliseconds(99) / 1000, goal: nil),
+            .init(name: "batch jobs ended → pass completed, max", unit: "s", higherIsBetter: false,
+                  embedded: figures.completionLags.percentileMilliseconds(100) / 1000, goal: nil),
             count("passes failed (another end state)", figures.failed),
             count("takeovers seen", figures.takeovers),
             .init(name: "takeover / lease seconds, p50", unit: "×", higherIsBetter: false, embedded: percentile(50), goal: nil),

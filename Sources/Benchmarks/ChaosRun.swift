@@ -430,7 +430,12 @@ final class ChaosRun: Sendable {
             guard let pass = job.passes.first else { continue }
             figures.passes += 1
             switch pass.status {
-            case .completed: figures.completed += 1
+            case .completed:
+                figures.completed += 1
+                if let ended = ledger.ended(run: job.run, pass: pass),
+                   let completed = pass.history.last(where: { $0.to == .completed }).flatMap({ Timestamp.date($0.time) }) {
+                    figures.completionLags.add(.milliseconds(Int((completed.timeIntervalSince(ended) * 1000).rounded())))
+                }
             case _ where pass.status.isEnd: figures.failed += 1
             default: figures.unfinished.append(job.id)
             }
