@@ -74,8 +74,10 @@ public struct ChaosBenchmark: Sendable {
         /// Changes of lease holder seen, and the timed ones over the lease seconds.
         public var takeovers = 0
         public var takeoverRatios: [Double] = []
-        /// The sum of `fenced_writes` over the site documents.
+        /// The sum of `fenced_writes` over the site documents at the end, and the refusals the
+        /// workers logged (a restarted worker starts its document's count again).
         public var fencedWrites = 0
+        public var fencedWritesLogged = 0
         /// Wall time of the run, seconds.
         public var seconds = 0.0
         /// The directory with the workers' logs and the ledger.
@@ -152,7 +154,8 @@ public struct ChaosBenchmark: Sendable {
             count("takeovers seen", figures.takeovers),
             .init(name: "takeover / lease seconds, p50", unit: "×", higherIsBetter: false, embedded: percentile(50), goal: nil),
             .init(name: "takeover / lease seconds, p99", unit: "×", higherIsBetter: false, embedded: percentile(99), goal: nil),
-            count("writes refused by the fencing rule", figures.fencedWrites),
+            count("writes refused by the fencing rule (site documents)", figures.fencedWrites),
+            count("writes refused by the fencing rule (worker logs)", figures.fencedWritesLogged),
             .init(name: "run time", unit: "s", higherIsBetter: false, embedded: figures.seconds, goal: nil),
         ]
         return BenchmarkTable(

@@ -471,6 +471,10 @@ final class ChaosRun: Sendable {
         for row in try await database.allDocs(.prefix("site:", includeDocs: true)).rows {
             if let json = row.doc, let site = try? SiteDocument(json: json) { figures.fencedWrites += site.fencedWrites }
         }
+        for site in fleet.sites {
+            let text = (try? String(contentsOf: fleet.log(of: site), encoding: .utf8)) ?? ""
+            figures.fencedWritesLogged += text.split(separator: "\n").filter { $0.contains("\"message\":\"write refused by the fencing rule\"") }.count
+        }
         let (takeovers, ratios) = Self.takeovers(sightings: sightings.withLock { $0 }, events: events, lease: benchmark.leaseSeconds)
         figures.takeovers = takeovers
         figures.takeoverRatios = ratios
