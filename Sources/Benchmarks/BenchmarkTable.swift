@@ -25,16 +25,22 @@ public struct BenchmarkTable: Sendable {
         }
         /// The numeric goal.
         public var goalValue: Double?
+        /// Whether the figure is a count, printed without decimals.
+        public var isCount: Bool
 
-        public init(name: String, unit: String, higherIsBetter: Bool, embedded: Double, reference: Double? = nil, goal: Double?) {
+        public init(
+            name: String, unit: String, higherIsBetter: Bool, embedded: Double, reference: Double? = nil, goal: Double?,
+            isCount: Bool = false
+        ) {
             self.name = name
             self.unit = unit
             self.higherIsBetter = higherIsBetter
             self.embedded = embedded
             self.reference = reference
             self.goalValue = goal
+            self.isCount = isCount
             if let goal {
-                self.goal = (higherIsBetter ? "≥ " : "≤ ") + BenchmarkTable.format(goal)
+                self.goal = (higherIsBetter ? "≥ " : "≤ ") + (isCount ? String(Int(goal)) : BenchmarkTable.format(goal))
             } else {
                 self.goal = ""
             }
@@ -60,7 +66,8 @@ public struct BenchmarkTable: Sendable {
         if let referenceName { header += [referenceName, "embedded better by"] }
         var lines: [[String]] = [header]
         for row in rows {
-            var line = [row.name, row.unit, Self.format(row.embedded), row.goal, row.meetsGoal.map { $0 ? "yes" : "NO" } ?? ""]
+            let figure = row.isCount ? String(Int(row.embedded)) : Self.format(row.embedded)
+            var line = [row.name, row.unit, figure, row.goal, row.meetsGoal.map { $0 ? "yes" : "NO" } ?? ""]
             if referenceName != nil {
                 if let reference = row.reference, reference > 0, row.embedded > 0 {
                     let ratio = row.higherIsBetter ? row.embedded / reference : reference / row.embedded

@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure gasp's speed (use a release build: swift run -c release gasp bench …).",
-        subcommands: [StoreBench.self, ViewsBench.self, EnqueueBench.self, FailoverBench.self, CycleBench.self]
+        subcommands: [StoreBench.self, ViewsBench.self, EnqueueBench.self, FailoverBench.self, CycleBench.self, ChaosBench.self]
     )
 }
 
