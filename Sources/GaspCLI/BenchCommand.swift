@@ -141,3 +141,28 @@ func withBenchStore<T: Sendable>(_ body: @Sendable (String) async throws -> T) a
         try await body("http://bench:\(password)@127.0.0.1:\(port)")
     }
 }
+
+/// A fleet benchmark's run: the client, the server URL, a step that installs the design
+/// documents into the benchmark's database, and a progress line printer.
+typealias FleetBenchmarkRun<T> = @Sendable (
+    CouchClient, String, @escaping @Sendable (CouchDatabase) async throws -> Void, @escaping @Sendable (String) -> Void
+) async throws -> T
+
+/// Runs a benchmark of worker processes on the embedded store, or with `couchdb` on the server
+/// in `GASP_TEST_COUCHDB_URL`, its database bootstrapped with the design documents in `views`.
+func measureFleet<T: Sendable>(label: String, views: String?, couchdb: Bool, _ run: @escaping FleetBenchmarkRun<T>) async throws -> T {
+    let source = try DesignDocumentSource.load(from: try ViewsDirectory.locate(explicit: views))
+    let measure: @Sendable (String) async throws -> T = { url in
+        try await measureWithClient(url: url, label: label) { client, progress in
+            try await run(client, url, { database in
+                let bootstrapper = Bootstrapper(documents: source)
+                try await bootstrapper.apply(try await bootstrapper.plan(client: database.client, databases: [database.name]), client: database.client)
+            }, progress)
+        }
+    }
+    guard couchdb else { return try await withBenchStore { url in try await measure(url) } }
+    guard let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty else {
+        throw ValidationError("--couchdb needs GASP_TEST_COUCHDB_URL")
+    }
+    return try await measure(url)
+}

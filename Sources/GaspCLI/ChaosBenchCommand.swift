@@ -34,25 +34,10 @@ struct ChaosBench: AsyncParsableCommand {
         #if DEBUG
         print("note: this is a debug build; use `swift run -c release gasp bench chaos` for the figures of record")
         #endif
-        let source = try DesignDocumentSource.load(from: try ViewsDirectory.locate(explicit: views))
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let benchmark = ChaosBenchmark(disruptions: disruptions, seed: seed ?? UInt64.random(in: 1...999_999), executable: executable)
-        let measure: @Sendable (String) async throws -> ChaosBenchmark.Figures = { url in
-            try await measureWithClient(url: url, label: "chaos") { client, progress in
-                try await benchmark.run(client: client, url: url, prepare: { database in
-                    let bootstrapper = Bootstrapper(documents: source)
-                    try await bootstrapper.apply(try await bootstrapper.plan(client: database.client, databases: [database.name]), client: database.client)
-                }, progress: progress)
-            }
-        }
-        let figures: ChaosBenchmark.Figures
-        if couchdb {
-            guard let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty else {
-                throw ValidationError("--couchdb needs GASP_TEST_COUCHDB_URL")
-            }
-            figures = try await measure(url)
-        } else {
-            figures = try await withBenchStore { url in try await measure(url) }
+        let figures = try await measureFleet(label: "chaos", views: views, couchdb: couchdb) { client, url, prepare, progress in
+            try await benchmark.run(client: client, url: url, prepare: prepare, progress: progress)
         }
         print(benchmark.table(figures).rendered(), terminator: "")
         guard !figures.goalsMet else { return }

@@ -38,26 +38,11 @@ struct FailoverBench: AsyncParsableCommand {
         #endif
         let leases = leaseSeconds.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !leases.isEmpty, leases.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--lease-seconds: a list of numbers of at least 1") }
-        let source = try DesignDocumentSource.load(from: try ViewsDirectory.locate(explicit: views))
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let benchmark = FailoverBenchmark(
             leaseSeconds: leases, killsPerLease: kills, handOffs: handOffs, idleSeconds: idleSeconds, executable: executable)
-        let measure: @Sendable (String) async throws -> FailoverBenchmark.Figures = { url in
-            try await measureWithClient(url: url, label: "failover") { client, progress in
-                try await benchmark.run(client: client, url: url, prepare: { database in
-                    let bootstrapper = Bootstrapper(documents: source)
-                    try await bootstrapper.apply(try await bootstrapper.plan(client: database.client, databases: [database.name]), client: database.client)
-                }, progress: progress)
-            }
-        }
-        let figures: FailoverBenchmark.Figures
-        if couchdb {
-            guard let url = ProcessInfo.processInfo.environment["GASP_TEST_COUCHDB_URL"], !url.isEmpty else {
-                throw ValidationError("--couchdb needs GASP_TEST_COUCHDB_URL")
-            }
-            figures = try await measure(url)
-        } else {
-            figures = try await withBenchStore { url in try await measure(url) }
+        let figures = try await measureFleet(label: "failover", views: views, couchdb: couchdb) { client, url, prepare, progress in
+            try await benchmark.run(client: client, url: url, prepare: prepare, progress: progress)
         }
         print(FailoverBenchmark.table(figures, kills: figures.takeoverRatios.count).rendered(), terminator: "")
     }
