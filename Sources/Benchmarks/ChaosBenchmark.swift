@@ -97,12 +97,8 @@ public struct ChaosBenchmark: Sendable {
         client: CouchClient, url: String, prepare: @Sendable (CouchDatabase) async throws -> Void,
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> Figures {
-        guard var components = URLComponents(string: url) else { throw BenchmarkError("not a URL: \(url)") }
-        let user = components.user ?? "admin"
-        let password = components.password ?? ""
-        components.user = nil
-        components.password = nil
-        let base = components.url!.absoluteString
+        let server = try ServerCredentials(url: url)
+        let (base, user, password) = (server.base, server.user, server.password)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gasp-bench-chaos-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let figures: Figures
