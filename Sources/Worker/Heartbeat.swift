@@ -24,6 +24,8 @@ public actor Heartbeat {
     private var lastWriteSent: ContinuousClock.Instant?
     /// When the current streak of heartbeats (no gap over half of `dead_after_seconds`) began.
     private var streakStarted: ContinuousClock.Instant?
+    /// Refused writes counted since the last successful write of the document.
+    private var unpublishedFencedWrites = 0
     /// Another worker process writing this site's document (its instance), as last seen.
     public private(set) var otherInstance: String?
 
@@ -42,6 +44,14 @@ public actor Heartbeat {
         site.lease = lease
     }
 
+    /// The refused-write count of a stored document someone else wrote (a previous process of
+    /// this site, or an operator resetting it) plus what this process counted since its last
+    /// write: a restart keeps the count, and nothing counted here is lost.
+    private func adoptFencedWrites(from stored: SiteDocument) {
+        site.fencedWrites = stored.fencedWrites + unpublishedFencedWrites
+        if unpublishedFencedWrites == 0 { site.lastFencedWrite = stored.lastFencedWrite }
+    }
+
     /// Records that the site's passes were just followed through its batch system.
     public func recordMonitored() {
         site.monitored = timestamp()
@@ -50,6 +60,7 @@ public actor Heartbeat {
     /// Counts a write the fencing rule refused; the next beat publishes it in the site document.
     public func recordFencedWrite(_ refusal: FencedWriteRefused) {
         site.fencedWrites += 1
+        unpublishedFencedWrites += 1
         site.lastFencedWrite = [
             "document": .string(refusal.documentID), "epoch": refusal.epoch.map { .int($0) } ?? .null,
             "time": .string(timestamp()), "reason": .string(refusal.reason),
@@ -78,6 +89,8 @@ public actor Heartbeat {
                 if firstWriteSent == nil { firstWriteSent = sent }
                 if streakStarted == nil { streakStarted = sent }
                 lastWriteSent = sent
+                // Refusals counted while the write was in flight are still to be published.
+                unpublishedFencedWrites = site.fencedWrites - next.fencedWrites
                 // Only what the write settled: the state may have changed while it was in
                 // flight (this actor is reentrant), and the next beat must carry the new one.
                 site.rev = result.rev
@@ -148,6 +161,7 @@ public actor Heartbeat {
         site.enabled = read.enabled
         site.draining = read.draining
         site.extra = read.extra
+        adoptFencedWrites(from: read)
         // Before our first write this is the document a previous process of this site left.
         if firstWriteSent != nil, !read.instance.isEmpty, read.instance != site.instance {
             otherInstance = read.instance
@@ -172,6 +186,7 @@ public actor Heartbeat {
                 site.enabled = document.enabled
                 site.draining = document.draining
                 site.extra = document.extra
+                adoptFencedWrites(from: document)
                 // Another worker process under this site's name wrote it: flag it, for the
                 // operator (`gasp status`) and in the log.
                 if firstWriteSent != nil, !document.instance.isEmpty, document.instance != site.instance {

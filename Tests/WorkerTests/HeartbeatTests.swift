@@ -42,6 +42,30 @@ struct HeartbeatTests {
         }
     }
 
+    @Test("writes refused by the fencing rule stay counted across a restart, and one counted before the new process's first write adds to them")
+    func fencedWritesSurviveRestart() async throws {
+        try await withDatabase("gasp_heartbeat") { database, _ in
+            let first = Heartbeat(database: database, site: Self.site("site-a"))
+            try await first.beat()
+            await first.recordFencedWrite(FencedWriteRefused(documentID: "job:M:0000000001", epoch: 3, reason: "epoch 3 is lower than current epoch 4"))
+            await first.recordFencedWrite(FencedWriteRefused(documentID: "job:M:0000000002", epoch: 3, reason: "epoch 3 is lower than current epoch 4"))
+            try await first.beat()
+            #expect(try await database.get("site:site-a")["fenced_writes"] == 2)
+
+            // The process is restarted: a new one under the same name counts one more before its first write.
+            var restarted = Self.site("site-a")
+            restarted.instance = "host-site-a/43/cd"
+            let second = Heartbeat(database: database, site: restarted)
+            await second.recordFencedWrite(FencedWriteRefused(documentID: "cycle:processing", epoch: 4, reason: "epoch 4 is lower than current epoch 5"))
+            try await second.beat()
+            let stored = try await database.get("site:site-a")
+            #expect(stored["fenced_writes"] == 3)
+            #expect(stored["last_fenced_write"]?["document"] == "cycle:processing")
+            try await second.beat()
+            #expect(try await database.get("site:site-a")["fenced_writes"] == 3, "a later beat counts nothing twice")
+        }
+    }
+
     @Test("the beat reads every site: live ones make the turn order, this site among them")
     func readsOtherSites() async throws {
         try await withDatabase("gasp_heartbeat") { database, _ in
